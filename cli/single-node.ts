@@ -1,0 +1,107 @@
+/**
+ * One process running every Tollgate service over the shared infrastructure:
+ * the API (ingest, usage, wallets, ops endpoints) on uWebSockets.js and the
+ * rater's consumer group. The same modules run as separate services in the
+ * compose stack.
+ */
+import type { Config } from '../platform/config.ts';
+import { applyClickhouseSchema, connectClickhouse, type ClickHouseClient } from '../platform/clickhouse.ts';
+import { connectKafka, topicPartitionCount } from '../platform/kafka.ts';
+import type { Logger } from '../platform/log.ts';
+import { connectPostgres, migratePostgres, type Postgres } from '../platform/postgres.ts';
+import { registerOpsRoutes } from '../platform/ops-routes.ts';
+import { Shutdown } from '../platform/shutdown.ts';
+import { apiError } from '../schemas/errors.ts';
+import { TOPICS } from '../schemas/event.ts';
+import { createApp, listen, sendJson, trackAbort } from '../platform/uws.ts';
+import { EventProducer, registerIngestRoutes } from '../ingest/index.ts';
+import { RaterService, registerUsageRoutes, startNewEpochIfLogWasReset } from '../rater/index.ts';
+import { registerWalletRoutes } from '../ledger/http-routes.ts';
+import { ensureTenant } from './demo-data.ts';
+
+export interface SingleNode {
+  url: string;
+  port: number;
+  postgres: Postgres;
+  clickhouse: ClickHouseClient;
+  producer: EventProducer;
+  rater: RaterService;
+  shutdown: Shutdown;
+  close: () => Promise<void>;
+}
+
+export interface SingleNodeOptions {
+  /** The broker is the embedded in-memory one: a restarted (empty) log starts a new rater epoch. */
+  embeddedBroker: boolean;
+}
+
+export async function startSingleNode(config: Config, log: Logger, options: SingleNodeOptions): Promise<SingleNode> {
+  const shutdown = new Shutdown(log);
+  const postgres = connectPostgres(config.postgresUrl, 20);
+  shutdown.add('postgres', () => postgres.close());
+  await migratePostgres(postgres.db);
+  await ensureTenant(postgres.db, config.defaultTenant);
+
+  const clickhouse = connectClickhouse(config.clickhouseUrl);
+  shutdown.add('clickhouse', () => clickhouse.close());
+  await applyClickhouseSchema(clickhouse);
+
+  const kafka = connectKafka(config.kafkaBrokers, 'tollgate', log.child({ component: 'kafka' }));
+  const partitionCount = await topicPartitionCount(kafka, TOPICS.usageEvents);
+  if (options.embeddedBroker) {
+    const epoch = await startNewEpochIfLogWasReset(kafka, postgres.db, TOPICS.usageEvents);
+    if (epoch) log.warn({ epoch }, 'the in-memory broker was restarted: its old records are gone; rating continues in a new log epoch');
+  }
+  const kafkaProducer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 16 });
+  await kafkaProducer.connect();
+  shutdown.add('kafka producer', () => kafkaProducer.disconnect());
+  const producer = new EventProducer(kafkaProducer, {
+    topic: TOPICS.usageEvents,
+    partitionCount,
+    lingerMs: config.ingestLingerMs,
+    batchEventsMax: config.ingestBatchEventsMax,
+    queueEventsMax: config.ingestQueueEventsMax,
+  });
+  shutdown.add('ingest flush', () => producer.flush());
+
+  const rater = new RaterService({
+    kafka, db: postgres.db, clickhouse, log: log.child({ component: 'rater' }), topic: TOPICS.usageEvents,
+    groupId: config.raterGroupId, workerThreads: config.raterWorkers,
+  });
+  await rater.start();
+  shutdown.add('rater', () => rater.stop());
+
+  let draining = false;
+  const tenantOf = (): string => config.defaultTenant;
+  const app = createApp();
+  registerOpsRoutes(app, {
+    postgres: async () => { await postgres.pool.query('SELECT 1'); },
+    clickhouse: async () => {
+      const ping = await clickhouse.ping();
+      if (!ping.success) throw new Error('ClickHouse does not answer');
+    },
+    rater: async () => {
+      if (!rater.isRunning) throw new Error('rater is not running');
+    },
+  }, () => draining);
+  registerIngestRoutes(app, {
+    producer,
+    limits: { bodyBytesMax: config.ingestBodyBytesMax, batchLengthMax: config.ingestBatchLengthMax },
+    tenantOf,
+    log: log.child({ component: 'ingest' }),
+  });
+  registerUsageRoutes(app, { clickhouse, tenantOf, log });
+  registerWalletRoutes(app, { db: postgres.db, tenantOf, log });
+  app.any('/*', (res, req) => {
+    sendJson(res, trackAbort(res), { status: 404, body: apiError('TG_NOT_FOUND', `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}`) });
+  });
+  const listener = await listen(app, config.httpHost, config.httpPort);
+  // Registered last, so it runs first: stop accepting before draining.
+  shutdown.add('http listener', async () => {
+    draining = true;
+    listener.close();
+  });
+  const url = `http://${config.httpHost}:${listener.port}`;
+  log.info({ url }, 'Tollgate API listening');
+  return { url, port: listener.port, postgres, clickhouse, producer, rater, shutdown, close: () => shutdown.run('close') };
+}

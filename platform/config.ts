@@ -1,0 +1,118 @@
+/**
+ * Typed configuration from the environment. Every variable is declared once
+ * here with its type, default and meaning; `loadConfig` reports every bad
+ * variable at once with its name, so a misconfigured service fails at start.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Parser<T> = (raw: string) => T;
+
+interface Setting<T> {
+  env: string;
+  description: string;
+  parse: Parser<T>;
+  /** Absent = required. */
+  defaultValue?: T;
+  secret?: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'TG_CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+const integer = (min: number, max: number): Parser<number> => (raw) => {
+  if (!/^-?\d+$/.test(raw.trim())) throw new Error(`expected an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new Error(`expected ${min}..${max}, got ${value}`);
+  return value;
+};
+const text: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new Error('must not be empty');
+  return raw.trim();
+};
+const url = (protocols: string[]): Parser<string> => (raw) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new Error(`expected a URL, got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) throw new Error(`expected a ${protocols.join(' or ')} URL, got ${parsed.protocol}`);
+  return raw;
+};
+const list: Parser<string[]> = (raw) => {
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new Error('expected a comma-separated list');
+  return items;
+};
+const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
+  if (!(values as string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+};
+
+export const SETTINGS = {
+  postgresUrl: { env: 'TOLLGATE_PG_URL', description: 'Postgres connection URL', parse: url(['postgres:', 'postgresql:']), secret: true },
+  clickhouseUrl: { env: 'TOLLGATE_CLICKHOUSE_URL', description: 'ClickHouse HTTP URL', parse: url(['http:', 'https:']), secret: true },
+  kafkaBrokers: { env: 'TOLLGATE_KAFKA_BROKERS', description: 'Kafka bootstrap brokers, host:port,...', parse: list },
+  httpHost: { env: 'TOLLGATE_HTTP_HOST', description: 'address the API listens on', parse: text, defaultValue: '127.0.0.1' },
+  httpPort: { env: 'TOLLGATE_HTTP_PORT', description: 'port of the public API (0 = any free port)', parse: integer(0, 65535), defaultValue: 8080 },
+  logLevel: { env: 'TOLLGATE_LOG_LEVEL', description: 'pino log level', parse: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), defaultValue: 'info' },
+  defaultTenant: { env: 'TOLLGATE_DEFAULT_TENANT', description: 'tenant of unauthenticated requests in single-node mode', parse: text, defaultValue: 'default' },
+  raterWorkers: { env: 'TOLLGATE_RATER_WORKERS', description: 'Piscina worker threads of the rater', parse: integer(1, 64), defaultValue: 2 },
+  raterGroupId: { env: 'TOLLGATE_RATER_GROUP', description: 'Kafka consumer group of the rater', parse: text, defaultValue: 'tollgate-rater' },
+  ingestLingerMs: { env: 'TOLLGATE_INGEST_LINGER_MS', description: 'how long ingest waits to fill a Kafka record', parse: integer(0, 1000), defaultValue: 2 },
+  ingestBatchEventsMax: { env: 'TOLLGATE_INGEST_BATCH_EVENTS_MAX', description: 'events packed into one Kafka record at most', parse: integer(1, 100_000), defaultValue: 1000 },
+  ingestQueueEventsMax: { env: 'TOLLGATE_INGEST_QUEUE_EVENTS_MAX', description: 'events waiting for Kafka before ingest answers 503', parse: integer(1, 10_000_000), defaultValue: 200_000 },
+  ingestBodyBytesMax: { env: 'TOLLGATE_INGEST_BODY_BYTES_MAX', description: 'largest accepted request body', parse: integer(1024, 64 * 1024 * 1024), defaultValue: 4 * 1024 * 1024 },
+  ingestBatchLengthMax: { env: 'TOLLGATE_INGEST_BATCH_LENGTH_MAX', description: 'most events in one request', parse: integer(1, 100_000), defaultValue: 10_000 },
+} satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof SETTINGS;
+export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> };
+
+/**
+ * Endpoints written by scripts/infra.ts, used as defaults in single-node mode
+ * and tests so that `npm start` and `npm test` need no environment.
+ */
+export function localInfraDefaults(stateDir: string): Partial<Record<string, string>> {
+  const file = join(stateDir, 'endpoints.json');
+  if (!existsSync(file)) return {};
+  const endpoints = JSON.parse(readFileSync(file, 'utf8')) as { postgresUrl: string; clickhouseUrl: string; kafkaBrokers: string[] };
+  return {
+    TOLLGATE_PG_URL: endpoints.postgresUrl,
+    TOLLGATE_CLICKHOUSE_URL: endpoints.clickhouseUrl,
+    TOLLGATE_KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+  };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
+    const raw = env[setting.env];
+    if (raw === undefined || raw === '') {
+      if (setting.defaultValue === undefined) problems.push(`${setting.env} is required (${setting.description})`);
+      else config[key] = setting.defaultValue;
+      continue;
+    }
+    try {
+      config[key] = setting.parse(raw);
+    } catch (err) {
+      const shown = setting.secret ? '' : ` (${setting.description})`;
+      problems.push(`${setting.env}: ${err instanceof Error ? err.message.replace(raw, setting.secret ? '<redacted>' : raw) : String(err)}${shown}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as Config;
+}
+
+/** Text for --help: every variable, its default and meaning. */
+export function describeSettings(): string {
+  return Object.values(SETTINGS as Record<string, Setting<unknown>>)
+    .map((s) => `  ${s.env.padEnd(36)} ${s.description}${s.defaultValue === undefined ? ' (required)' : ` (default ${String(s.defaultValue)})`}`)
+    .join('\n');
+}

@@ -1,0 +1,32 @@
+/**
+ * The shape of a rating task crossing to and from a Piscina worker. The main
+ * thread sends Kafka record bytes (one transferred ArrayBuffer) and offsets
+ * only; the worker decodes, rates and returns ClickHouse-ready JSONEachRow
+ * bytes (transferred back) plus the per-customer wallet debits.
+ */
+import type { Catalog, } from './catalog.ts';
+import type { RatingSkip, WalletDebit } from './rate-events.ts';
+
+export interface RateTask {
+  catalog: Catalog;
+  partition: number;
+  /** Kafka record values back to back. */
+  records: ArrayBuffer;
+  /** Byte length of each record in `records`. */
+  recordLengths: Uint32Array;
+  /** Kafka offset of each record. */
+  recordOffsets: Float64Array;
+}
+
+export interface RateTaskResult {
+  rawJson: Uint8Array;
+  ratedJson: Uint8Array;
+  rawCount: number;
+  ratedCount: number;
+  debits: WalletDebit[];
+  skipCounts: Partial<Record<RatingSkip['reason'], number>>;
+  /** A few skipped events, for logs. */
+  skipSamples: RatingSkip[];
+  /** Records whose bytes were not a valid event batch: a loud error upstream. */
+  corruptRecords: { offset: number; error: string }[];
+}

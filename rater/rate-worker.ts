@@ -1,0 +1,59 @@
+/** Piscina worker body: decode msgpack records, rate, encode JSONEachRow. */
+import { Unpackr } from 'msgpackr';
+import type { WireEvent } from '../schemas/event.ts';
+import { indexCatalog, rateEvents, type CatalogIndex, type LocatedEvent, type RatingSkip } from './rate-events.ts';
+import type { RateTask, RateTaskResult } from './rate-task.ts';
+
+const unpackr = new Unpackr({ useRecords: true });
+const encoder = new TextEncoder();
+let cachedIndex: CatalogIndex | undefined;
+const SKIP_SAMPLES_MAX = 5;
+
+function toJsonEachRow(rows: readonly object[]): Uint8Array {
+  if (rows.length === 0) return new Uint8Array(0);
+  let text = '';
+  for (const row of rows) text += `${JSON.stringify(row)}\n`;
+  return encoder.encode(text);
+}
+
+export function runRateTask(task: RateTask): RateTaskResult {
+  if (cachedIndex?.version !== task.catalog.version) cachedIndex = indexCatalog(task.catalog);
+  const bytes = new Uint8Array(task.records);
+  const located: LocatedEvent[] = [];
+  const corruptRecords: RateTaskResult['corruptRecords'] = [];
+  let position = 0;
+  for (let i = 0; i < task.recordLengths.length; i++) {
+    const length = task.recordLengths[i]!;
+    const offset = task.recordOffsets[i]!;
+    const slice = bytes.subarray(position, position + length);
+    position += length;
+    try {
+      const events = unpackr.unpack(slice) as WireEvent[];
+      if (!Array.isArray(events)) throw new Error('record is not an array of events');
+      for (const event of events) located.push({ event, partition: task.partition, offset });
+    } catch (err) {
+      corruptRecords.push({ offset, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const result = rateEvents(located, cachedIndex);
+  const skipCounts: Partial<Record<RatingSkip['reason'], number>> = {};
+  for (const skip of result.skips) skipCounts[skip.reason] = (skipCounts[skip.reason] ?? 0) + 1;
+  return {
+    rawJson: toJsonEachRow(result.raw),
+    ratedJson: toJsonEachRow(result.rated),
+    rawCount: result.raw.length,
+    ratedCount: result.rated.length,
+    debits: result.debits,
+    skipCounts,
+    skipSamples: result.skips.slice(0, SKIP_SAMPLES_MAX),
+    corruptRecords,
+  };
+}
+
+/**
+ * The result is structured-cloned back: the row bytes are one memcpy each
+ * (Piscina transfers only a top-level movable, not fields of an object).
+ */
+export default function rateInWorker(task: RateTask): RateTaskResult {
+  return runRateTask(task);
+}

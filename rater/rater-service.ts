@@ -1,0 +1,184 @@
+/**
+ * The rater: a kafkajs consumer group on `usage.events`. The main thread only
+ * moves record bytes and offsets; Piscina workers decode and price. Per batch:
+ *   1. skip records below the Postgres checkpoint (already rated),
+ *   2. rate in a worker,
+ *   3. insert rows into ClickHouse with deterministic dedup tokens,
+ *   4. in one Postgres transaction: wallet debits + checkpoint advance,
+ *   5. commit the Kafka offset (only a hint; Postgres is the truth).
+ * A crash between any two steps replays the batch and converges to one copy.
+ */
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { Kafka } from 'kafkajs';
+import type { Consumer } from '../platform/kafka.ts';
+import type { ClickHouseClient } from '../platform/clickhouse.ts';
+import type { Logger } from '../platform/log.ts';
+import type { Database } from '../platform/postgres.ts';
+import { counter, gauge, histogram, LATENCY_BUCKETS_SECONDS, SIZE_BUCKETS } from '../platform/metrics.ts';
+import { postUsageDebits } from '../ledger/index.ts';
+import { loadCatalog, type Catalog } from './catalog.ts';
+import { advanceCheckpoint, CheckpointConflictError, readProgress } from './checkpoints.ts';
+import { writeBatchRows } from './clickhouse-writer.ts';
+import type { RateTask, RateTaskResult } from './rate-task.ts';
+
+export interface RaterOptions {
+  kafka: Kafka;
+  db: Database;
+  clickhouse: ClickHouseClient;
+  log: Logger;
+  topic: string;
+  groupId: string;
+  workerThreads: number;
+  /** How long a loaded catalog is reused before it is read again. */
+  catalogRefreshMs?: number;
+}
+
+const metrics = {
+  events: counter('tollgate_rater_events_total', 'events rated or stored raw, by outcome', ['outcome']),
+  batchRecords: histogram('tollgate_rater_batch_records', 'Kafka records per rated batch', SIZE_BUCKETS),
+  batchSeconds: histogram('tollgate_rater_batch_seconds', 'time to rate and persist one batch', LATENCY_BUCKETS_SECONDS),
+  lag: gauge('tollgate_rater_consumer_lag_records', 'records behind the high watermark', ['partition']),
+  checkpointAt: gauge('tollgate_rater_checkpoint_timestamp_seconds', 'when a checkpoint last advanced', ['partition']),
+  problems: counter('tollgate_rater_problems_total', 'loud errors: offset gaps, corrupt records, conflicts', ['kind']),
+};
+
+export class OffsetGapError extends Error {}
+
+export class RaterService {
+  private readonly pool: Piscina<RateTask, RateTaskResult>;
+  private readonly consumer: Consumer;
+  private checkpoints = new Map<number, bigint>();
+  private epoch = '';
+  private catalog: { value: Catalog; loadedAtMs: number } | undefined;
+  private readonly catalogRefreshMs: number;
+  private running = false;
+
+  constructor(private readonly options: RaterOptions) {
+    this.catalogRefreshMs = options.catalogRefreshMs ?? 2000;
+    this.pool = new Piscina({
+      filename: fileURLToPath(new URL('./rate-worker-entry.mjs', import.meta.url)),
+      minThreads: options.workerThreads,
+      maxThreads: options.workerThreads,
+      idleTimeout: 60_000,
+    });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 5000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+      // Keep below one record batch's worst case so the mock broker never stalls (see DESIGN §10).
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    });
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    await this.reloadProgress();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(2, this.options.workerThreads * 2),
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const partition = batch.partition;
+        await this.rateBatch(partition, batch.messages);
+        const last = BigInt(batch.messages[batch.messages.length - 1]!.offset);
+        metrics.lag.set({ partition: String(partition) }, Number(BigInt(batch.highWatermark) - last - 1n));
+        await this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset: (last + 1n).toString() }]);
+        await heartbeat();
+      },
+    });
+    this.running = true;
+    this.options.log.info({ topic: this.options.topic, groupId: this.options.groupId, workers: this.options.workerThreads }, 'rater started');
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect(); // waits for the batch in hand to finish
+    await this.pool.destroy();
+  }
+
+  private async reloadProgress(): Promise<void> {
+    const progress = await readProgress(this.options.db, this.options.topic);
+    this.epoch = progress.epoch;
+    this.checkpoints = progress.nextOffsets;
+  }
+
+  private async currentCatalog(): Promise<Catalog> {
+    const now = Date.now();
+    if (!this.catalog || now - this.catalog.loadedAtMs > this.catalogRefreshMs) {
+      this.catalog = { value: await loadCatalog(this.options.db), loadedAtMs: now };
+    }
+    return this.catalog.value;
+  }
+
+  private async rateBatch(partition: number, allMessages: { offset: string; value: Buffer | null }[]): Promise<void> {
+    const { topic, log } = this.options;
+    const checkpoint = this.checkpoints.get(partition);
+    const messages = checkpoint === undefined ? allMessages : allMessages.filter((m) => BigInt(m.offset) >= checkpoint);
+    if (messages.length === 0) return;
+    const firstOffset = BigInt(messages[0]!.offset);
+    if (checkpoint !== undefined && firstOffset > checkpoint) {
+      metrics.problems.inc({ kind: 'offset_gap' });
+      // Records between the checkpoint and this batch are gone (retention, or a
+      // reset broker). Never skip silently: stop here until an operator acts.
+      throw new OffsetGapError(`${topic}/${partition}: next offset to rate is ${checkpoint} but the broker returned ${firstOffset}; records were lost upstream`);
+    }
+    const stopTimer = metrics.batchSeconds.startTimer();
+    const task = this.buildTask(partition, messages, await this.currentCatalog());
+    const result = await this.pool.run(task, { transferList: [task.records] });
+    for (const corrupt of result.corruptRecords) {
+      metrics.problems.inc({ kind: 'corrupt_record' });
+      log.error({ topic, partition, offset: corrupt.offset, error: corrupt.error }, 'Kafka record is not a valid event batch; kept in Kafka, not rated');
+    }
+    const lastOffset = messages[messages.length - 1]!.offset;
+    const reference = `${topic}@${this.epoch}:${partition}:${firstOffset}-${lastOffset}`;
+    await writeBatchRows(this.options.clickhouse, reference, result);
+    const nextOffset = BigInt(lastOffset) + 1n;
+    try {
+      await this.options.db.transaction(async (tx) => {
+        await postUsageDebits(tx, result.debits, reference);
+        await advanceCheckpoint(tx, topic, partition, checkpoint, nextOffset);
+      });
+    } catch (err) {
+      if (err instanceof CheckpointConflictError) {
+        metrics.problems.inc({ kind: 'checkpoint_conflict' });
+        await this.reloadProgress();
+      }
+      throw err;
+    }
+    this.checkpoints.set(partition, nextOffset);
+    metrics.checkpointAt.set({ partition: String(partition) }, Date.now() / 1000);
+    metrics.batchRecords.observe(messages.length);
+    metrics.events.inc({ outcome: 'rated' }, result.ratedCount);
+    for (const [reason, count] of Object.entries(result.skipCounts)) metrics.events.inc({ outcome: reason }, count);
+    if (result.skipSamples.length > 0) log.debug({ samples: result.skipSamples }, 'events stored raw, not rated');
+    stopTimer();
+  }
+
+  private buildTask(partition: number, messages: { offset: string; value: Buffer | null }[], catalog: Catalog): RateTask {
+    const lengths = new Uint32Array(messages.length);
+    const offsets = new Float64Array(messages.length);
+    let total = 0;
+    messages.forEach((m, i) => {
+      lengths[i] = m.value?.length ?? 0;
+      offsets[i] = Number(m.offset);
+      total += lengths[i]!;
+    });
+    const records = new ArrayBuffer(total);
+    const view = new Uint8Array(records);
+    let position = 0;
+    for (const m of messages) {
+      if (m.value) view.set(m.value, position);
+      position += m.value?.length ?? 0;
+    }
+    return { catalog, partition, records, recordLengths: lengths, recordOffsets: offsets };
+  }
+}

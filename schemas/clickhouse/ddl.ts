@@ -1,0 +1,48 @@
+/**
+ * ClickHouse DDL, applied in order by `applyClickhouseSchema` (platform/clickhouse.ts).
+ * Statements are idempotent (IF NOT EXISTS) so every start may apply them.
+ *
+ * Both tables are ReplacingMergeTree keyed by the event identity so that a
+ * replay whose batch boundaries differ from the first attempt (and so carries
+ * other insert_deduplication_tokens) still converges to one row per event;
+ * readers that need exact totals before merges use FINAL.
+ * `non_replicated_deduplication_window` makes insert tokens effective on a
+ * single node (measured: without it identical token inserts are all kept).
+ */
+export const CLICKHOUSE_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS events_raw (
+    tenant LowCardinality(String),
+    subject String,
+    type LowCardinality(String),
+    source LowCardinality(String),
+    id String,
+    time DateTime64(3, 'UTC'),
+    ingested_at DateTime64(3, 'UTC'),
+    data String,
+    metered Bool,
+    kafka_partition UInt16,
+    kafka_offset UInt64
+  ) ENGINE = ReplacingMergeTree
+  PARTITION BY toYYYYMM(time)
+  ORDER BY (tenant, subject, type, time, source, id)
+  SETTINGS non_replicated_deduplication_window = 10000`,
+  `CREATE TABLE IF NOT EXISTS usage_rated (
+    tenant LowCardinality(String),
+    subject String,
+    customer_id String,
+    meter LowCardinality(String),
+    source LowCardinality(String),
+    id String,
+    time DateTime64(3, 'UTC'),
+    quantity Decimal(38, 9),
+    amount_micros Int64,
+    currency LowCardinality(String),
+    price_model LowCardinality(String),
+    price_id String,
+    kafka_partition UInt16,
+    kafka_offset UInt64
+  ) ENGINE = ReplacingMergeTree
+  PARTITION BY toYYYYMM(time)
+  ORDER BY (tenant, subject, meter, time, source, id)
+  SETTINGS non_replicated_deduplication_window = 10000`,
+];

@@ -1,0 +1,47 @@
+/**
+ * Every error code a Tollgate user can see. Codes are stable: a client may
+ * switch on them. HTTP answers carry `{error: {code, message, field?}}` or,
+ * for per-event rejections, `{index, code, field, message}`.
+ */
+export const ERROR_CODES = {
+  TG_BODY_EMPTY: 'the request body is empty',
+  TG_BODY_TOO_LARGE: 'the request body exceeds the configured byte limit',
+  TG_BODY_MALFORMED: 'the body is not valid for its content type (JSON, NDJSON or msgpack)',
+  TG_BODY_NOT_EVENTS: 'the body is neither one event nor an array of events',
+  TG_BATCH_TOO_LONG: 'the request carries more events than the configured limit',
+  TG_CONTENT_TYPE_UNSUPPORTED: 'the Content-Type is not one ingest accepts',
+  TG_EVENT_NOT_OBJECT: 'an event must be a JSON object',
+  TG_EVENT_FIELD_MISSING: 'a required event field is absent',
+  TG_EVENT_FIELD_TYPE: 'an event field has the wrong type',
+  TG_EVENT_FIELD_FORMAT: 'an event field does not match its format',
+  TG_EVENT_FIELD_TOO_LONG: 'an event field exceeds its length limit',
+  TG_EVENT_FIELD_EMPTY: 'an event field is empty',
+  TG_EVENT_FIELD_INVALID: 'an event field is invalid',
+  TG_ALL_EVENTS_REJECTED: 'every event in the request was rejected',
+  TG_OVERLOADED: 'ingest is at its queue limit; retry after the Retry-After delay',
+  TG_KAFKA_UNAVAILABLE: 'the event log did not acknowledge the events; nothing was accepted, retry',
+  TG_QUERY_PARAM_MISSING: 'a required query parameter is absent',
+  TG_QUERY_PARAM_INVALID: 'a query parameter is invalid',
+  TG_NOT_FOUND: 'no such route or resource',
+  TG_INTERNAL: 'an unexpected server error; the request id is in the logs',
+  TG_CONFIG_INVALID: 'the configuration is invalid',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+  field?: string;
+}
+
+export interface EventRejection {
+  index: number;
+  code: ErrorCode;
+  field: string;
+  message: string;
+}
+
+export function apiError(code: ErrorCode, message: string = ERROR_CODES[code], field?: string): { error: ApiError } {
+  return { error: field === undefined ? { code, message } : { code, message, field } };
+}
