@@ -85,11 +85,13 @@ export class RaterService {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: Math.max(2, this.options.workerThreads * 2),
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const partition = batch.partition;
         await this.rateBatch(partition, batch.messages);
-        const last = BigInt(batch.messages[batch.messages.length - 1]!.offset);
+        const lastOffset = batch.messages[batch.messages.length - 1]!.offset;
+        resolveOffset(lastOffset);
+        const last = BigInt(lastOffset);
         metrics.lag.set({ partition: String(partition) }, Number(BigInt(batch.highWatermark) - last - 1n));
         await this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset: (last + 1n).toString() }]);
         await heartbeat();

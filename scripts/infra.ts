@@ -32,6 +32,8 @@ export interface InfraOptions {
   pgPort?: number;
   clickhousePort?: number;
   topics?: Record<string, number>;
+  /** Restart the broker even if one is running: an empty log (tests start from nothing). */
+  freshBroker?: boolean;
   log?: (line: string) => void;
 }
 
@@ -53,6 +55,7 @@ function resolveOptions(options: InfraOptions): Required<InfraOptions> {
     pgPort: options.pgPort ?? Number(process.env.TOLLGATE_PG_PORT ?? 54329),
     clickhousePort: options.clickhousePort ?? Number(process.env.TOLLGATE_CLICKHOUSE_PORT ?? 18123),
     topics: options.topics ?? DEFAULT_TOPICS,
+    freshBroker: options.freshBroker ?? false,
     log: options.log ?? ((line) => console.error(line)),
   };
 }
@@ -257,6 +260,7 @@ async function kafkaUp(o: Required<InfraOptions>): Promise<string[]> {
   const pidFile = join(dir, 'broker.pid');
   const logFile = join(dir, 'broker.log');
   const bootstrapFile = join(dir, 'bootstrap');
+  if (o.freshBroker) await stopPid(pidFile, 'Kafka mock broker', o.log);
   if (pidAlive(pidFile) !== undefined && await brokersReachable(readBrokers(bootstrapFile))) return readBrokers(bootstrapFile);
   rmSync(bootstrapFile, { force: true });
   const topics = Object.entries(o.topics).map(([name, partitions]) => `${name}:${partitions}`);

@@ -1,0 +1,57 @@
+/**
+ * Starts the real test infrastructure once per `npm test`: Postgres, ClickHouse
+ * (chdb endpoint) and a fresh Kafka broker, on ports of their own (so a running
+ * `npm start` is untouched), with a clean test database and ClickHouse tables.
+ * Suites read the endpoints with `inject('infra')`.
+ */
+import pg from 'pg';
+import { createClient } from '@clickhouse/client';
+import type { TestProject } from 'vitest/node';
+import 'vitest';
+import { infraDown, infraUp, projectRoot, type InfraEndpoints, type InfraOptions } from '../scripts/infra.ts';
+import { join } from 'node:path';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    infra: InfraEndpoints;
+  }
+}
+
+export const TEST_INFRA: InfraOptions = {
+  stateDir: join(projectRoot, '.state', 'test'),
+  pgPort: 54339,
+  clickhousePort: 18133,
+};
+
+async function resetPostgres(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function resetClickhouse(url: string): Promise<void> {
+  const client = createClient({ url });
+  try {
+    for (const table of ['usage_rated', 'events_raw']) await client.command({ query: `DROP TABLE IF EXISTS ${table} SYNC` });
+  } finally {
+    await client.close();
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+  const endpoints = await infraUp({ ...TEST_INFRA, freshBroker: true, log });
+  const testUrl = endpoints.postgresUrl.replace(/\/tollgate$/, '/tollgate_test');
+  await resetPostgres(endpoints.postgresUrl.replace(/\/tollgate$/, '/postgres'), 'tollgate_test');
+  await resetClickhouse(endpoints.clickhouseUrl);
+  project.provide('infra', { ...endpoints, postgresUrl: testUrl });
+  return async () => {
+    if (process.env.TOLLGATE_TEST_KEEP_INFRA) return;
+    await infraDown({ ...TEST_INFRA, log });
+  };
+}
