@@ -17,10 +17,11 @@ declare module 'vitest' {
   }
 }
 
+/** Overridable so that two test runs on one machine (e.g. two work trees) do not share servers. */
 export const TEST_INFRA: InfraOptions = {
-  stateDir: join(projectRoot, '.state', 'test'),
-  pgPort: 54339,
-  clickhousePort: 18133,
+  stateDir: process.env.TOLLGATE_TEST_STATE_DIR ?? join(projectRoot, '.state', 'test'),
+  pgPort: Number(process.env.TOLLGATE_TEST_PG_PORT ?? 54339),
+  clickhousePort: Number(process.env.TOLLGATE_TEST_CLICKHOUSE_PORT ?? 18133),
 };
 
 async function resetPostgres(adminUrl: string, database: string): Promise<void> {
