@@ -2,6 +2,6 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './schemas/postgres/schema.ts',
+  schema: './schemas/postgres/tables/*.ts',
   out: './schemas/postgres/migrations',
 });
