@@ -28,6 +28,15 @@ function fieldOf(path: string): string {
   return path.replace(/^\//, '').replace(/\//g, '.');
 }
 
+/** Date.parse rolls 2026-02-30 over to March 2; a usage time must name a real day. */
+function isRealCalendarDate(time: string): boolean {
+  const year = Number(time.slice(0, 4));
+  const month = Number(time.slice(5, 7));
+  const day = Number(time.slice(8, 10));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth;
+}
+
 export type Validated = { ok: true; event: WireEvent } | { ok: false; rejection: EventRejection };
 
 export function validateEvent(candidate: unknown, index: number, tenant: string, nowMs: number): Validated {
@@ -46,7 +55,7 @@ export function validateEvent(candidate: unknown, index: number, tenant: string,
   let timeMs = nowMs;
   if (event.time !== undefined) {
     timeMs = Date.parse(event.time);
-    if (Number.isNaN(timeMs)) {
+    if (Number.isNaN(timeMs) || !isRealCalendarDate(event.time)) {
       return { ok: false, rejection: { index, code: 'TG_EVENT_FIELD_FORMAT', field: 'time', message: 'time is not a real date' } };
     }
   }

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-type Parser<T> = (raw: string) => T;
+/** `shown` is what a message may print of the value: the value itself, or a placeholder for secrets. */
+type Parser<T> = (raw: string, shown: string) => T;
 
 interface Setting<T> {
   env: string;
@@ -24,8 +25,8 @@ export class ConfigError extends Error {
   }
 }
 
-const integer = (min: number, max: number): Parser<number> => (raw) => {
-  if (!/^-?\d+$/.test(raw.trim())) throw new Error(`expected an integer, got "${raw}"`);
+const integer = (min: number, max: number): Parser<number> => (raw, shown) => {
+  if (!/^-?\d+$/.test(raw.trim())) throw new Error(`expected an integer, got "${shown}"`);
   const value = Number(raw);
   if (value < min || value > max) throw new Error(`expected ${min}..${max}, got ${value}`);
   return value;
@@ -34,12 +35,12 @@ const text: Parser<string> = (raw) => {
   if (raw.trim() === '') throw new Error('must not be empty');
   return raw.trim();
 };
-const url = (protocols: string[]): Parser<string> => (raw) => {
+const url = (protocols: string[]): Parser<string> => (raw, shown) => {
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
-    throw new Error(`expected a URL, got "${raw}"`);
+    throw new Error(`expected a URL, got "${shown}"`);
   }
   if (!protocols.includes(parsed.protocol)) throw new Error(`expected a ${protocols.join(' or ')} URL, got ${parsed.protocol}`);
   return raw;
@@ -49,8 +50,8 @@ const list: Parser<string[]> = (raw) => {
   if (items.length === 0) throw new Error('expected a comma-separated list');
   return items;
 };
-const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
-  if (!(values as string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
+const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw, shown) => {
+  if (!(values as string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}, got "${shown}"`);
   return raw as T;
 };
 
@@ -100,10 +101,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       continue;
     }
     try {
-      config[key] = setting.parse(raw);
+      config[key] = setting.parse(raw, setting.secret ? '<redacted>' : raw);
     } catch (err) {
-      const shown = setting.secret ? '' : ` (${setting.description})`;
-      problems.push(`${setting.env}: ${err instanceof Error ? err.message.replace(raw, setting.secret ? '<redacted>' : raw) : String(err)}${shown}`);
+      const reason = err instanceof Error ? err.message : String(err);
+      problems.push(setting.secret ? `${setting.env}: ${reason}` : `${setting.env}: ${reason} (${setting.description})`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

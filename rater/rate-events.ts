@@ -84,6 +84,8 @@ function quantityOf(meter: CatalogMeter, event: WireEvent): { ok: true; nanos: b
   const raw = valueAt(event.data, meter.valueProperty ?? '');
   const parsed = toQuantityNanos(raw);
   if (!parsed.ok) return { ok: false, reason: 'bad_value', detail: `data.${meter.valueProperty}: ${parsed.reason}` };
+  // A negative value would credit the customer; corrections go through the ledger, not through usage.
+  if (parsed.nanos < 0n) return { ok: false, reason: 'bad_value', detail: `data.${meter.valueProperty}: negative quantities are not usage` };
   return parsed;
 }
 

@@ -5,10 +5,12 @@
  */
 export const QUANTITY_SCALE = 9;
 export const NANOS_PER_UNIT = 1_000_000_000n;
+/** ClickHouse stores quantities as Decimal(38, 9): 29 digits before the point. */
+export const QUANTITY_INTEGER_DIGITS_MAX = 29;
 
 export type QuantityResult = { ok: true; nanos: bigint } | { ok: false; reason: string };
 
-/** Parses a decimal string or finite number into nano-units; refuses more than 9 decimals. */
+/** Parses a decimal string or finite number into nano-units; refuses more than 9 decimals or 29 integer digits. */
 export function toQuantityNanos(value: unknown): QuantityResult {
   let text: string;
   if (typeof value === 'number') {
@@ -22,22 +24,20 @@ export function toQuantityNanos(value: unknown): QuantityResult {
     return { ok: false, reason: `expected a number, got ${value === null ? 'null' : typeof value}` };
   }
   const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (!match) return { ok: false, reason: `"${text}" is not a decimal number` };
+  if (!match) return { ok: false, reason: `"${text.slice(0, 40)}" is not a decimal number` };
   const [, sign, whole, fraction = '', exponentText = '0'] = match;
-  const exponent = Number(exponentText);
-  let digits = whole! + fraction;
-  let scale = fraction.length - exponent;
-  if (scale < 0) {
-    digits += '0'.repeat(-scale);
-    scale = 0;
+  // value = significand × 10^-scale, with the significand's zeros stripped so
+  // that the checks below see the number's real size and precision.
+  const significandWithZeros = (whole! + fraction).replace(/^0+/, '');
+  if (significandWithZeros === '') return { ok: true, nanos: 0n };
+  if (exponentText.replace(/^[+-]?0*/, '').length > 4) return { ok: false, reason: `${text.slice(0, 40)} is out of range` };
+  const significand = significandWithZeros.replace(/0+$/, '');
+  const scale = fraction.length - Number(exponentText) - (significandWithZeros.length - significand.length);
+  if (scale > QUANTITY_SCALE) return { ok: false, reason: `${text.slice(0, 40)} has more than ${QUANTITY_SCALE} decimal places` };
+  if (significand.length - scale > QUANTITY_INTEGER_DIGITS_MAX) {
+    return { ok: false, reason: `${text.slice(0, 40)} has more than ${QUANTITY_INTEGER_DIGITS_MAX} integer digits` };
   }
-  digits = digits.replace(/^0+(?=\d)/, '');
-  const trimmed = digits.replace(/0+$/, '');
-  const trailingZeros = digits.length - trimmed.length;
-  const effectiveScale = scale - Math.min(trailingZeros, scale);
-  if (effectiveScale > QUANTITY_SCALE) return { ok: false, reason: `${text} has more than ${QUANTITY_SCALE} decimal places` };
-  const significant = scale > 0 ? digits.slice(0, digits.length - (scale - effectiveScale)) : digits;
-  const nanos = BigInt(significant || '0') * 10n ** BigInt(QUANTITY_SCALE - effectiveScale);
+  const nanos = BigInt(significand) * 10n ** BigInt(QUANTITY_SCALE - scale);
   return { ok: true, nanos: sign === '-' ? -nanos : nanos };
 }
 
