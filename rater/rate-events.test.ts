@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WireEvent } from '../schemas/event.ts';
 import type { Catalog, CatalogMeter } from './catalog.ts';
-import { indexCatalog, rateEvents, type LocatedEvent, type RatingSkip } from './rate-events.ts';
+import { aggregateDebits, indexCatalog, rateEvents, type LocatedEvent, type RatingSkip } from './rate-events.ts';
 
 const price = (priceId: string, unitPriceMicros: string): CatalogMeter['prices'][string] => ({ priceId, model: 'per_unit', unitPriceMicros });
 
@@ -235,7 +235,7 @@ describe('rateEvents: rows', () => {
     expect(rated[0]).toEqual({
       tenant: 't1', subject: 'bob', customer_id: 'c-bob', meter: 'tokens', source: 'gw', id: e.id,
       time: '2026-11-23T10:00:00.123Z', quantity: '2.5', amount_micros: '5', currency: 'USD', price_model: 'per_unit',
-      price_id: 'p-tokens-usd', kafka_partition: 2, kafka_offset: 77,
+      price_id: 'p-tokens-usd', kafka_partition: 2, kafka_offset: 77, keep_rank: (2n ** 63n - 77n).toString(),
     });
   });
 
@@ -268,14 +268,14 @@ describe('rateEvents: rows', () => {
   });
 
   it('returns nothing for no events', () => {
-    expect(rateEvents([], INDEX)).toEqual({ raw: [], rated: [], debits: [], skips: [] });
+    expect(rateEvents([], INDEX)).toEqual({ raw: [], rated: [], charges: [], skips: [] });
   });
 });
 
 describe('rateEvents: wallet debits', () => {
   it('sums a prepaid customer\'s amounts into one debit per customer and currency', () => {
     const events = [event({}), event({}), event({ type: 'llm.call', data: { usage: { tokens: 100 } } })];
-    const { debits } = rateEvents(located(events), INDEX);
+    const debits = aggregateDebits(rateEvents(located(events), INDEX).charges);
     // 2 × 500 (requests) + 100 × 2 (tokens) + 1000 (calls)
     expect(debits).toHaveLength(1);
     expect(debits[0]).toMatchObject({ tenantId: 't1', customerId: 'c-alice', currency: 'USD', amountMicros: 2_200n });
@@ -285,7 +285,7 @@ describe('rateEvents: wallet debits', () => {
     const events = [event({ subject: 'bob' }), event({ subject: 'bob', type: 'llm.call', data: { usage: { tokens: 10 } } })];
     const result = rateEvents(located(events), INDEX);
     expect(result.rated).toHaveLength(3);
-    expect(result.debits).toEqual([]);
+    expect(aggregateDebits(result.charges)).toEqual([]);
   });
 
   it('keeps separate debits for customers in different currencies and tenants', () => {
@@ -296,7 +296,7 @@ describe('rateEvents: wallet debits', () => {
       event({ subject: 'bob' }),
       event({ tenant: 't2', subject: 'alice' }),
     ];
-    const { debits } = rateEvents(located(events), INDEX);
+    const debits = aggregateDebits(rateEvents(located(events), INDEX).charges);
     expect(debits).toEqual(expect.arrayContaining([
       { tenantId: 't1', customerId: 'c-alice', currency: 'USD', amountMicros: 500n, eventCount: 1 },
       { tenantId: 't1', customerId: 'c-carol', currency: 'EUR', amountMicros: 400n, eventCount: 1 },
@@ -309,20 +309,20 @@ describe('rateEvents: wallet debits', () => {
     const events = [event({ type: 'llm.call', subject: 'carol', data: { usage: { tokens: 0 } } })];
     const result = rateEvents(located(events), INDEX);
     expect(result.rated.map((r) => r.amount_micros)).toEqual(['0']);
-    expect(result.debits).toEqual([]);
+    expect(aggregateDebits(result.charges)).toEqual([]);
   });
 
   it('debits nothing for skipped events', () => {
     const events = [event({ subject: 'zed' }), event({ type: 'page.view' }), event({ subject: 'dave', type: 'llm.call', data: { usage: { tokens: 1 } } })];
-    expect(rateEvents(located(events), INDEX).debits).toEqual([]);
+    expect(aggregateDebits(rateEvents(located(events), INDEX).charges)).toEqual([]);
   });
 
   it('gives the same total whatever the batch boundaries (per-event rounding)', () => {
     const events = Array.from({ length: 40 }, (_, i) => event({ type: 'llm.call', data: { usage: { tokens: (i % 7) * 0.25 + 0.25 } } }));
-    const whole = rateEvents(located(events), INDEX).debits[0]?.amountMicros ?? 0n;
+    const whole = aggregateDebits(rateEvents(located(events), INDEX).charges)[0]?.amountMicros ?? 0n;
     let pieces = 0n;
     for (let start = 0; start < events.length; start += 3) {
-      for (const debit of rateEvents(located(events.slice(start, start + 3)), INDEX).debits) pieces += debit.amountMicros;
+      for (const debit of aggregateDebits(rateEvents(located(events.slice(start, start + 3)), INDEX).charges)) pieces += debit.amountMicros;
     }
     expect(pieces).toBe(whole);
     const rowSum = rateEvents(located(events), INDEX).rated.reduce((sum, r) => sum + BigInt(r.amount_micros), 0n);

@@ -24,6 +24,24 @@ export interface RatedRow {
   tenant: string; subject: string; customer_id: string; meter: string; source: string; id: string;
   time: string; quantity: string; amount_micros: string; currency: string; price_model: string; price_id: string;
   kafka_partition: number; kafka_offset: number;
+  /** ReplacingMergeTree version: the lowest offset wins, so the original of a duplicated event survives merges. */
+  keep_rank: string;
+}
+
+/**
+ * What one event costs a prepaid customer, kept per event so that an event
+ * already rated in an earlier batch (a duplicate by `(tenant, source, id)`)
+ * can be taken out before the wallet is debited.
+ */
+export interface PrepaidCharge {
+  tenantId: string;
+  subject: string;
+  source: string;
+  id: string;
+  offset: number;
+  customerId: string;
+  currency: string;
+  amountMicros: bigint;
 }
 
 export interface WalletDebit {
@@ -37,14 +55,14 @@ export interface WalletDebit {
 export interface RatingSkip {
   id: string;
   source: string;
-  reason: 'no_meter' | 'no_customer' | 'no_price' | 'bad_value' | 'unsupported_aggregation';
+  reason: 'no_meter' | 'no_customer' | 'no_price' | 'bad_value' | 'unsupported_aggregation' | 'duplicate';
   detail: string;
 }
 
 export interface RatingResult {
   raw: RawRow[];
   rated: RatedRow[];
-  debits: WalletDebit[];
+  charges: PrepaidCharge[];
   skips: RatingSkip[];
 }
 
@@ -89,10 +107,32 @@ function quantityOf(meter: CatalogMeter, event: WireEvent): { ok: true; nanos: b
   return parsed;
 }
 
-export function rateEvents(events: LocatedEvent[], index: CatalogIndex): RatingResult {
-  const result: RatingResult = { raw: [], rated: [], debits: [], skips: [] };
+const KEEP_RANK_BASE = 2n ** 63n;
+
+/** Sums charges into one debit per customer and currency. */
+export function aggregateDebits(charges: readonly PrepaidCharge[]): WalletDebit[] {
   const debits = new Map<string, WalletDebit>();
+  for (const charge of charges) {
+    const debitKey = `${charge.customerId}\u0000${charge.currency}`;
+    const debit = debits.get(debitKey) ?? { tenantId: charge.tenantId, customerId: charge.customerId, currency: charge.currency, amountMicros: 0n, eventCount: 0 };
+    debit.amountMicros += charge.amountMicros;
+    debit.eventCount += 1;
+    debits.set(debitKey, debit);
+  }
+  return [...debits.values()];
+}
+
+export function rateEvents(events: LocatedEvent[], index: CatalogIndex): RatingResult {
+  const result: RatingResult = { raw: [], rated: [], charges: [], skips: [] };
+  const seen = new Set<string>();
   for (const { event, partition, offset } of events) {
+    // Identity for de-duplication is (source, id) within a tenant; the first copy in a batch wins.
+    const identity = `${event.tenant}\u0000${event.source}\u0000${event.id}`;
+    if (seen.has(identity)) {
+      result.skips.push({ id: event.id, source: event.source, reason: 'duplicate', detail: `repeated in the same batch at offset ${offset}` });
+      continue;
+    }
+    seen.add(identity);
     const meters = index.metersByType.get(key(event.tenant, event.type)) ?? [];
     const time = new Date(event.timeMs).toISOString();
     result.raw.push({
@@ -109,6 +149,7 @@ export function rateEvents(events: LocatedEvent[], index: CatalogIndex): RatingR
       result.skips.push({ id: event.id, source: event.source, reason: 'no_customer', detail: `no customer with subject ${event.subject}` });
       continue;
     }
+    let chargeMicros = 0n;
     for (const meter of meters) {
       const price = meter.prices[customer.currency];
       if (!price) {
@@ -127,16 +168,14 @@ export function rateEvents(events: LocatedEvent[], index: CatalogIndex): RatingR
         source: event.source, id: event.id, time, quantity: formatQuantity(quantity.nanos),
         amount_micros: amountMicros.toString(), currency: customer.currency, price_model: price.model,
         price_id: price.priceId, kafka_partition: partition, kafka_offset: offset,
+        keep_rank: (KEEP_RANK_BASE - BigInt(offset)).toString(),
       });
-      if (customer.billingMode === 'prepaid' && amountMicros !== 0n) {
-        const debitKey = `${customer.id}\u0000${customer.currency}`;
-        const debit = debits.get(debitKey) ?? { tenantId: customer.tenantId, customerId: customer.id, currency: customer.currency, amountMicros: 0n, eventCount: 0 };
-        debit.amountMicros += amountMicros;
-        debit.eventCount += 1;
-        debits.set(debitKey, debit);
-      }
+      chargeMicros += amountMicros;
+    }
+    if (customer.billingMode === 'prepaid' && chargeMicros !== 0n) {
+      result.charges.push({ tenantId: customer.tenantId, subject: event.subject, source: event.source, id: event.id,
+        offset, customerId: customer.id, currency: customer.currency, amountMicros: chargeMicros });
     }
   }
-  result.debits = [...debits.values()];
   return result;
 }

@@ -2,10 +2,10 @@
  * The shape of a rating task crossing to and from a Piscina worker. The main
  * thread sends Kafka record bytes (one transferred ArrayBuffer) and offsets
  * only; the worker decodes, rates and returns ClickHouse-ready JSONEachRow
- * bytes (transferred back) plus the per-customer wallet debits.
+ * bytes (transferred back) plus the per-event prepaid charges.
  */
 import type { Catalog, } from './catalog.ts';
-import type { RatingSkip, WalletDebit } from './rate-events.ts';
+import type { PrepaidCharge, RatingSkip } from './rate-events.ts';
 
 export interface RateTask {
   catalog: Catalog;
@@ -23,7 +23,8 @@ export interface RateTaskResult {
   ratedJson: Uint8Array;
   rawCount: number;
   ratedCount: number;
-  debits: WalletDebit[];
+  /** Per-event prepaid charges; duplicates of earlier batches are removed before debiting. */
+  charges: PrepaidCharge[];
   skipCounts: Partial<Record<RatingSkip['reason'], number>>;
   /** A few skipped events, for logs. */
   skipSamples: RatingSkip[];

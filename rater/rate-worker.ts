@@ -43,7 +43,7 @@ export function runRateTask(task: RateTask): RateTaskResult {
     ratedJson: toJsonEachRow(result.rated),
     rawCount: result.raw.length,
     ratedCount: result.rated.length,
-    debits: result.debits,
+    charges: result.charges,
     skipCounts,
     skipSamples: result.skips.slice(0, SKIP_SAMPLES_MAX),
     corruptRecords,

@@ -4,8 +4,9 @@
  *   1. skip records below the Postgres checkpoint (already rated),
  *   2. rate in a worker,
  *   3. insert rows into ClickHouse with deterministic dedup tokens,
- *   4. in one Postgres transaction: wallet debits + checkpoint advance,
- *   5. commit the Kafka offset (only a hint; Postgres is the truth).
+ *   4. drop prepaid charges of events rated before (duplicates by source + id),
+ *   5. in one Postgres transaction: wallet debits + checkpoint advance,
+ *   6. commit the Kafka offset (only a hint; Postgres is the truth).
  * A crash between any two steps replays the batch and converges to one copy.
  */
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,8 @@ import { loadCatalog, type Catalog } from './catalog.ts';
 import { advanceCheckpoint, CheckpointConflictError, readProgress } from './checkpoints.ts';
 import { writeBatchRows } from './clickhouse-writer.ts';
 import type { RateTask, RateTaskResult } from './rate-task.ts';
+import { aggregateDebits } from './rate-events.ts';
+import { findEarlierCopies } from './duplicate-check.ts';
 
 export interface RaterOptions {
   kafka: Kafka;
@@ -143,10 +146,13 @@ export class RaterService {
     const lastOffset = messages[messages.length - 1]!.offset;
     const reference = `${topic}@${this.epoch}:${partition}:${firstOffset}-${lastOffset}`;
     await writeBatchRows(this.options.clickhouse, reference, result);
+    // Charges of events already rated at an earlier offset are not debited again.
+    const earlierCopies = result.charges.length > 0 ? await findEarlierCopies(this.options.clickhouse, result.charges) : new Set();
+    const debits = aggregateDebits(result.charges.filter((charge) => !earlierCopies.has(charge)));
     const nextOffset = BigInt(lastOffset) + 1n;
     try {
       await this.options.db.transaction(async (tx) => {
-        await postUsageDebits(tx, result.debits, reference);
+        await postUsageDebits(tx, debits, reference);
         await advanceCheckpoint(tx, topic, partition, checkpoint, nextOffset);
       });
     } catch (err) {
@@ -160,6 +166,7 @@ export class RaterService {
     metrics.checkpointAt.set({ partition: String(partition) }, Date.now() / 1000);
     metrics.batchRecords.observe(messages.length);
     metrics.events.inc({ outcome: 'rated' }, result.ratedCount);
+    if (earlierCopies.size > 0) metrics.events.inc({ outcome: 'duplicate_of_earlier_batch' }, earlierCopies.size);
     for (const [reason, count] of Object.entries(result.skipCounts)) metrics.events.inc({ outcome: reason }, count);
     if (result.skipSamples.length > 0) log.debug({ samples: result.skipSamples }, 'events stored raw, not rated');
     stopTimer();

@@ -94,6 +94,9 @@ describe('walking skeleton', () => {
       body: pack([event('evt-mp-1', 3)]) });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ accepted: 1, rejected: [] });
+    // Rated like the JSON events before them: 1215 + 1 + 2 + 3 tokens.
+    const usage = await eventually(() => getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`), (u) => u.events === 6);
+    expect(usage.quantity).toBe('1221');
   });
 
   describe('bad input gets a coded 4xx and nothing reaches Kafka', () => {
@@ -132,7 +135,28 @@ describe('walking skeleton', () => {
   });
 });
 
-describe('replay', () => {
+describe('duplicates', () => {
+  it('counts and charges an event retried with the same source and id once, in separate requests and within one', async () => {
+    const usageBefore = await getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`);
+    const walletBefore = await getJson(`/v1/wallets/${DEMO.subject}`);
+    const first = event('evt-dup-1', 50);
+    expect((await post('/v1/events', JSON.stringify(first))).status).toBe(202);
+    await eventually(() => getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`), (u) => u.events === usageBefore.events + 1);
+    // The SDK retries the same event (a lost 202), once alone and once twice within a batch, beside a new event.
+    expect((await post('/v1/events', JSON.stringify(first))).status).toBe(202);
+    expect((await post('/v1/events', JSON.stringify([first, first, event('evt-dup-2', 1)]))).status).toBe(202);
+    const usage = await eventually(() => getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`), (u) => u.events === usageBefore.events + 2);
+    expect(BigInt(usage.quantity)).toBe(BigInt(usageBefore.quantity) + 51n);
+    // 51 tokens × 20 micros; waiting for the rater to have passed the last record before reading the wallet.
+    const wallet = await eventually(() => getJson(`/v1/wallets/${DEMO.subject}`),
+      (w) => BigInt(w.debitsPostedMicros) >= BigInt(walletBefore.debitsPostedMicros) + 1_020n);
+    expect(BigInt(wallet.debitsPostedMicros)).toBe(BigInt(walletBefore.debitsPostedMicros) + 1_020n);
+    const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    expect(metrics).toMatch(/^tollgate_rater_events_total\{outcome="duplicate_of_earlier_batch"\} [1-9]/m);
+  });
+});
+
+describe('replay (last: it stops the node\'s own rater)', () => {
   it('changes no total when a new consumer group re-reads the whole log', async () => {
     const { RaterService } = await import('../rater/index.ts');
     const usageBefore = await getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`);
