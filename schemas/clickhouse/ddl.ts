@@ -6,6 +6,10 @@
  * replay whose batch boundaries differ from the first attempt (and so carries
  * other insert_deduplication_tokens) still converges to one row per event;
  * readers that need exact totals before merges use FINAL.
+ * usage_rated keeps the copy with the lowest Kafka offset (keep_rank = 2^63 − offset):
+ * the rater's duplicate check asks "was this (source, id) rated at an earlier
+ * offset?", which must stay answerable after merges. The bloom filter on `id`
+ * keeps that point lookup from scanning a subject's whole history.
  * `non_replicated_deduplication_window` makes insert tokens effective on a
  * single node (measured: without it identical token inserts are all kept).
  */
@@ -40,8 +44,10 @@ export const CLICKHOUSE_DDL: readonly string[] = [
     price_model LowCardinality(String),
     price_id String,
     kafka_partition UInt16,
-    kafka_offset UInt64
-  ) ENGINE = ReplacingMergeTree
+    kafka_offset UInt64,
+    keep_rank UInt64,
+    INDEX usage_rated_id_bloom id TYPE bloom_filter GRANULARITY 4
+  ) ENGINE = ReplacingMergeTree(keep_rank)
   PARTITION BY toYYYYMM(time)
   ORDER BY (tenant, subject, meter, time, source, id)
   SETTINGS non_replicated_deduplication_window = 10000`,
