@@ -14,7 +14,8 @@ import { Shutdown } from '../platform/shutdown.ts';
 import { apiError } from '../schemas/errors.ts';
 import { TOPICS } from '../schemas/event.ts';
 import { createApp, listen, sendJson, trackAbort } from '../platform/uws.ts';
-import { EventProducer, registerIngestRoutes } from '../ingest/index.ts';
+import { Authenticator, EventProducer, EventRateLimiter, registerIngestRoutes, registerStreamRoutes } from '../ingest/index.ts';
+import type { TenantResolver } from '../platform/tenant.ts';
 import { RaterService, registerUsageRoutes, startNewEpochIfLogWasReset } from '../rater/index.ts';
 import { registerWalletRoutes } from '../ledger/http-routes.ts';
 import { ensureTenant } from './demo-data.ts';
@@ -33,6 +34,8 @@ export interface SingleNode {
 export interface SingleNodeOptions {
   /** The broker is the embedded in-memory one: a restarted (empty) log starts a new rater epoch. */
   embeddedBroker: boolean;
+  /** Run the rater's consumer group in this process (default true); an ingest-only node leaves rating to others. */
+  rater?: boolean;
 }
 
 export async function startSingleNode(config: Config, log: Logger, options: SingleNodeOptions): Promise<SingleNode> {
@@ -68,11 +71,25 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
     kafka, db: postgres.db, clickhouse, log: log.child({ component: 'rater' }), topic: TOPICS.usageEvents,
     groupId: config.raterGroupId, workerThreads: config.raterWorkers,
   });
-  await rater.start();
-  shutdown.add('rater', () => rater.stop());
+  if (options.rater !== false) {
+    await rater.start();
+    shutdown.add('rater', () => rater.stop());
+  }
 
   let draining = false;
-  const tenantOf = (): string => config.defaultTenant;
+  const authenticator = new Authenticator(postgres.db, {
+    mode: config.authMode, defaultTenant: config.defaultTenant, defaultEventsPerSecondMax: config.rateLimitEventsPerSecond,
+  });
+  const resolveTenant: TenantResolver = async (authorization) => {
+    const result = await authenticator.authenticate(authorization);
+    return result.ok ? { ok: true, tenantId: result.principal.tenantId } : result;
+  };
+  const acceptDeps = {
+    producer,
+    rateLimiter: new EventRateLimiter(),
+    dataLimits: { propertiesMax: config.ingestDataPropertiesMax, stringLengthMax: config.ingestDataStringLengthMax, depthMax: config.ingestDataDepthMax },
+    log: log.child({ component: 'ingest' }),
+  };
   const app = createApp();
   registerOpsRoutes(app, {
     postgres: async () => { await postgres.pool.query('SELECT 1'); },
@@ -81,17 +98,16 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
       if (!ping.success) throw new Error('ClickHouse does not answer');
     },
     rater: async () => {
-      if (!rater.isRunning) throw new Error('rater is not running');
+      if (options.rater !== false && !rater.isRunning) throw new Error('rater is not running');
     },
   }, () => draining);
-  registerIngestRoutes(app, {
-    producer,
-    limits: { bodyBytesMax: config.ingestBodyBytesMax, batchLengthMax: config.ingestBatchLengthMax },
-    tenantOf,
-    log: log.child({ component: 'ingest' }),
-  });
-  registerUsageRoutes(app, { clickhouse, tenantOf, log });
-  registerWalletRoutes(app, { db: postgres.db, tenantOf, log });
+  registerIngestRoutes(app, { ...acceptDeps, authenticator, limits: { bodyBytesMax: config.ingestBodyBytesMax, batchLengthMax: config.ingestBatchLengthMax } });
+  registerStreamRoutes(app, { ...acceptDeps, authenticator, limits: {
+    inFlightFramesMax: config.wsInFlightFramesMax, frameEventsMax: config.ingestBatchLengthMax,
+    frameBytesMax: config.ingestBodyBytesMax, ackBufferBytesMax: 1024 * 1024,
+  } });
+  registerUsageRoutes(app, { clickhouse, resolveTenant, log });
+  registerWalletRoutes(app, { db: postgres.db, resolveTenant, log });
   app.any('/*', (res, req) => {
     sendJson(res, trackAbort(res), { status: 404, body: apiError('TG_NOT_FOUND', `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}`) });
   });

@@ -34,9 +34,10 @@ ${describeSettings()}
   TOLLGATE_STATE_DIR                   where local infrastructure keeps its data (default .state)
 `;
 
+/** Single-node defaults: local infrastructure endpoints and keyless requests for the default tenant (loopback only). */
 function configFromEnvAndInfra(stateDir?: string): ReturnType<typeof loadConfig> {
   const defaults = stateDir ? localInfraDefaults(stateDir) : {};
-  return loadConfig({ ...defaults, ...process.env });
+  return loadConfig({ TOLLGATE_AUTH_MODE: 'optional', ...defaults, ...process.env });
 }
 
 async function dev(args: string[]): Promise<void> {

@@ -37,9 +37,44 @@ function isRealCalendarDate(time: string): boolean {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth;
 }
 
+/** Bounds on an event's `data`, beyond the envelope limits of the schema. */
+export interface DataLimits {
+  propertiesMax: number;
+  stringLengthMax: number;
+  depthMax: number;
+}
+
+export const DEFAULT_DATA_LIMITS: DataLimits = { propertiesMax: 256, stringLengthMax: 8192, depthMax: 8 };
+
+type DataProblem = { code: ErrorCode; field: string; message: string } | undefined;
+
+/** Walks `data` once, counting properties (all levels) and checking string lengths and depth. */
+function checkData(data: Record<string, unknown>, limits: DataLimits): DataProblem {
+  let properties = 0;
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: data, path: 'data', depth: 1 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.length > limits.stringLengthMax) {
+        return { code: 'TG_EVENT_DATA_STRING_TOO_LONG', field: path, message: `${path} is ${value.length} characters; the limit is ${limits.stringLengthMax}` };
+      }
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > limits.depthMax) return { code: 'TG_EVENT_DATA_TOO_DEEP', field: path, message: `${path} nests deeper than ${limits.depthMax} levels` };
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+    properties += entries.length;
+    if (properties > limits.propertiesMax) {
+      return { code: 'TG_EVENT_DATA_TOO_MANY_PROPERTIES', field: 'data', message: `data holds more than ${limits.propertiesMax} properties` };
+    }
+    for (const [name, child] of entries) stack.push({ value: child, path: `${path}.${name}`, depth: depth + 1 });
+  }
+  return undefined;
+}
+
 export type Validated = { ok: true; event: WireEvent } | { ok: false; rejection: EventRejection };
 
-export function validateEvent(candidate: unknown, index: number, tenant: string, nowMs: number): Validated {
+export function validateEvent(candidate: unknown, index: number, tenant: string, nowMs: number, limits: DataLimits = DEFAULT_DATA_LIMITS): Validated {
   if (candidate instanceof MalformedLine) {
     return { ok: false, rejection: { index, code: 'TG_BODY_MALFORMED', field: '', message: `line ${candidate.lineNumber} is not valid JSON: ${candidate.reason}` } };
   }
@@ -52,6 +87,10 @@ export function validateEvent(candidate: unknown, index: number, tenant: string,
     return { ok: false, rejection: { index, code: codeFor(first), field: fieldOf(first.path), message: first.message } };
   }
   const event = candidate as UsageEvent;
+  if (event.data !== undefined) {
+    const problem = checkData(event.data, limits);
+    if (problem) return { ok: false, rejection: { index, ...problem } };
+  }
   let timeMs = nowMs;
   if (event.time !== undefined) {
     timeMs = Date.parse(event.time);

@@ -6,13 +6,14 @@
 import { apiError } from '../schemas/errors.ts';
 import type { Logger } from '../platform/log.ts';
 import type { Database } from '../platform/postgres.ts';
+import type { TenantResolver } from '../platform/tenant.ts';
 import { BodyTooLargeError, readBody, sendJson, trackAbort, type HttpResponse, type TemplatedApp } from '../platform/uws.ts';
 import { customerBySubject } from '../rater/index.ts';
 import { topUpWallet, walletBalance, walletTransfers } from './wallets.ts';
 
 const TOP_UP_BODY_BYTES_MAX = 4096;
 
-export function registerWalletRoutes(app: TemplatedApp, deps: { db: Database; tenantOf: (authorization: string) => string; log: Logger }): void {
+export function registerWalletRoutes(app: TemplatedApp, deps: { db: Database; resolveTenant: TenantResolver; log: Logger }): void {
   const fail = (res: HttpResponse, state: { aborted: boolean }) => (err: unknown): void => {
     deps.log.error({ err }, 'wallet request failed');
     sendJson(res, state, { status: 500, body: apiError('TG_INTERNAL') });
@@ -21,8 +22,14 @@ export function registerWalletRoutes(app: TemplatedApp, deps: { db: Database; te
   app.get('/v1/wallets/:subject', (res, req) => {
     const state = trackAbort(res);
     const subject = decodeURIComponent(req.getParameter(0) ?? '');
-    const tenant = deps.tenantOf(req.getHeader('authorization'));
+    const tenantResolution = deps.resolveTenant(req.getHeader('authorization'));
     (async () => {
+      const resolved = await tenantResolution;
+      if (!resolved.ok) {
+        sendJson(res, state, { status: resolved.status, body: { error: resolved.error } });
+        return;
+      }
+      const tenant = resolved.tenantId;
       const customer = await customerBySubject(deps.db, tenant, subject);
       if (!customer) {
         sendJson(res, state, { status: 404, body: apiError('TG_NOT_FOUND', `no customer with subject ${subject}`, 'subject') });
@@ -37,8 +44,14 @@ export function registerWalletRoutes(app: TemplatedApp, deps: { db: Database; te
   app.post('/v1/wallets/:subject/top-ups', (res, req) => {
     const state = trackAbort(res);
     const subject = decodeURIComponent(req.getParameter(0) ?? '');
-    const tenant = deps.tenantOf(req.getHeader('authorization'));
+    const tenantResolution = deps.resolveTenant(req.getHeader('authorization'));
     readBody(res, TOP_UP_BODY_BYTES_MAX).then(async (body) => {
+      const resolved = await tenantResolution;
+      if (!resolved.ok) {
+        sendJson(res, state, { status: resolved.status, body: { error: resolved.error } });
+        return;
+      }
+      const tenant = resolved.tenantId;
       let parsed: { amountMicros?: unknown; reference?: unknown };
       try {
         parsed = JSON.parse(body.toString('utf8')) as typeof parsed;

@@ -70,6 +70,12 @@ export const SETTINGS = {
   ingestQueueEventsMax: { env: 'TOLLGATE_INGEST_QUEUE_EVENTS_MAX', description: 'events waiting for Kafka before ingest answers 503', parse: integer(1, 10_000_000), defaultValue: 200_000 },
   ingestBodyBytesMax: { env: 'TOLLGATE_INGEST_BODY_BYTES_MAX', description: 'largest accepted request body', parse: integer(1024, 64 * 1024 * 1024), defaultValue: 4 * 1024 * 1024 },
   ingestBatchLengthMax: { env: 'TOLLGATE_INGEST_BATCH_LENGTH_MAX', description: 'most events in one request', parse: integer(1, 100_000), defaultValue: 10_000 },
+  ingestDataPropertiesMax: { env: 'TOLLGATE_INGEST_DATA_PROPERTIES_MAX', description: 'properties in one event\'s data (all levels)', parse: integer(1, 100_000), defaultValue: 256 },
+  ingestDataStringLengthMax: { env: 'TOLLGATE_INGEST_DATA_STRING_LENGTH_MAX', description: 'characters in one string of event data', parse: integer(1, 1_000_000), defaultValue: 8192 },
+  ingestDataDepthMax: { env: 'TOLLGATE_INGEST_DATA_DEPTH_MAX', description: 'nesting levels of event data', parse: integer(1, 64), defaultValue: 8 },
+  authMode: { env: 'TOLLGATE_AUTH_MODE', description: 'required: every request needs an API key; optional: no key acts for the default tenant (single-node dev)', parse: oneOf('required', 'optional'), defaultValue: 'required' },
+  rateLimitEventsPerSecond: { env: 'TOLLGATE_RATE_LIMIT_EVENTS_PER_SECOND', description: 'events per second per API key unless the key sets its own', parse: integer(1, 100_000_000), defaultValue: 1_000_000 },
+  wsInFlightFramesMax: { env: 'TOLLGATE_WS_IN_FLIGHT_FRAMES_MAX', description: 'unacknowledged WebSocket frames per connection', parse: integer(1, 10_000), defaultValue: 64 },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;

@@ -270,6 +270,17 @@ async function kafkaUp(o: Required<InfraOptions>): Promise<string[]> {
   return readBrokers(bootstrapFile);
 }
 
+/**
+ * Fault injection: takes every mock broker down (connections refused and
+ * dropped) or brings them back, through the launcher's SIGUSR1 / SIGUSR2.
+ * The log survives; clients reconnect by themselves.
+ */
+export function setBrokersDown(stateDir: string, down: boolean): void {
+  const pid = pidAlive(join(stateDir, 'kafka', 'broker.pid'));
+  if (pid === undefined) throw new Error(`no Kafka mock broker is running for ${stateDir}`);
+  process.kill(pid, down ? 'SIGUSR1' : 'SIGUSR2');
+}
+
 // ---------------------------------------------------------------- all together
 
 export function endpointsFile(stateDir: string): string {

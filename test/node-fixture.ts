@@ -16,9 +16,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...config, ...overrides };
 }
 
-export async function startTestNode(overrides: Partial<Config> = {}): Promise<SingleNode> {
+export async function startTestNode(overrides: Partial<Config> = {}, options: { rater?: boolean } = {}): Promise<SingleNode> {
   const config = testConfig(overrides);
-  return startSingleNode(config, createLogger(config.logLevel, 'test-node'), { embeddedBroker: false });
+  return startSingleNode(config, createLogger(config.logLevel, 'test-node'), { embeddedBroker: false, ...options });
 }
 
 /** Polls `probe` until it returns a value `done` accepts, or fails with the last value seen. */

@@ -45,7 +45,8 @@ function event(id: string, tokens: number, overrides: Record<string, unknown> = 
 }
 
 beforeAll(async () => {
-  node = await startTestNode({ defaultTenant: TENANT });
+  // Optional auth: requests without a key act for the default tenant, as in `npm start`.
+  node = await startTestNode({ defaultTenant: TENANT, authMode: 'optional' });
   await seedDemo(node.postgres.db, TENANT);
 });
 

@@ -6,3 +6,5 @@
 export * from './tables/catalog.ts';
 export * from './tables/rater.ts';
 export * from './tables/ledger.ts';
+export * from './tables/vouchers.ts';
+export * from './tables/ingest.ts';
