@@ -13,6 +13,7 @@ import { connectPostgres, migratePostgres } from '../platform/postgres.ts';
 import { infraDown, infraStatus, infraUp } from '../scripts/infra.ts';
 import { DEMO, seedDemo } from './demo-data.ts';
 import { startSingleNode } from './single-node.ts';
+import { KEYS_HELP, keysCommand, KeysUsageError } from './keys.ts';
 
 const HELP = `tollgate — usage metering, rating, ledger and invoicing
 
@@ -26,6 +27,7 @@ Usage:
       Manage the local infrastructure alone (--purge deletes its data).
   tollgate migrate
       Apply Postgres migrations and ClickHouse DDL to the configured servers.
+${KEYS_HELP}
   tollgate help
       This text.
 
@@ -101,6 +103,7 @@ async function main(argv: string[]): Promise<void> {
     case 'dev': return dev(rest);
     case 'infra': return infra(rest);
     case 'migrate': return migrate();
+    case 'keys': return keysCommand(rest, configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
     case undefined: case 'help': case '--help': case '-h':
       process.stdout.write(HELP);
       return;
@@ -109,8 +112,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError) console.error(`tollgate: ${err.message}\n\n${HELP}`);
+  if (err instanceof UsageError || err instanceof KeysUsageError) console.error(`tollgate: ${err.message}\n\n${HELP}`);
   else if (err instanceof ConfigError) console.error(`tollgate: ${err.message}`);
   else console.error(`tollgate: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof KeysUsageError ? 2 : 1);
 });
