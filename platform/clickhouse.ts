@@ -25,3 +25,20 @@ export function connectClickhouse(url: string): ClickHouseClient {
 export async function applyClickhouseSchema(client: ClickHouseClient): Promise<void> {
   for (const statement of CLICKHOUSE_DDL) await client.command({ query: statement });
 }
+
+/**
+ * A ClickHouse string literal. Only for values too many for query parameters
+ * (parameters travel in the URL, which servers cap: ~16 KB here, 1 MB on a
+ * real server), e.g. the ids of a whole batch in an IN list. Everything else
+ * uses `{name:Type}` parameters.
+ */
+export function clickhouseStringLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0')}'`;
+}
+
+/** Setting for queries that carry literal lists: the parser's default cap is 256 KiB. */
+export const LARGE_QUERY_SETTINGS = { max_query_size: '67108864' } as const;
+
+export function clickhouseStringArrayLiteral(values: readonly string[]): string {
+  return `[${values.map(clickhouseStringLiteral).join(',')}]`;
+}

@@ -8,7 +8,7 @@
  * for its TTL (default: no TTL), so the window is at least the 32 days the
  * design asks for.
  */
-import type { ClickHouseClient } from '../platform/clickhouse.ts';
+import { clickhouseStringArrayLiteral, LARGE_QUERY_SETTINGS, type ClickHouseClient } from '../platform/clickhouse.ts';
 import type { PrepaidCharge } from './rate-events.ts';
 
 /** Returns the charges whose event was rated before, at a lower offset. */
@@ -17,15 +17,16 @@ export async function findEarlierCopies(client: ClickHouseClient, charges: reado
   const byTenant = new Map<string, PrepaidCharge[]>();
   for (const charge of charges) byTenant.set(charge.tenantId, [...(byTenant.get(charge.tenantId) ?? []), charge]);
   for (const [tenant, tenantCharges] of byTenant) {
+    // A batch's subjects and ids go into the SQL body as literals: as query
+    // parameters they would overflow the URL of a large batch.
+    const subjects = clickhouseStringArrayLiteral([...new Set(tenantCharges.map((c) => c.subject))]);
+    const ids = clickhouseStringArrayLiteral([...new Set(tenantCharges.map((c) => c.id))]);
     const result = await client.query({
       query: `SELECT source, id, min(kafka_offset) AS first_offset FROM usage_rated
-              WHERE tenant = {tenant:String} AND subject IN {subjects:Array(String)} AND id IN {ids:Array(String)}
+              WHERE tenant = {tenant:String} AND subject IN ${subjects} AND id IN ${ids}
               GROUP BY source, id`,
-      query_params: {
-        tenant,
-        subjects: [...new Set(tenantCharges.map((c) => c.subject))],
-        ids: [...new Set(tenantCharges.map((c) => c.id))],
-      },
+      query_params: { tenant },
+      clickhouse_settings: LARGE_QUERY_SETTINGS,
       format: 'JSONEachRow',
     });
     const firstOffsets = new Map<string, number>();

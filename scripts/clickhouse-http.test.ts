@@ -59,3 +59,19 @@ describe('ClickHouse HTTP endpoint over chdb', () => {
     await expect(client.query({ query: 'SELECT no_such_column FROM system.one' })).rejects.toMatchObject({ code: '47' });
   });
 });
+
+describe('string literals for large IN lists', () => {
+  it('round-trips quotes, backslashes, NUL, newlines and unicode through the engine unchanged', async () => {
+    const { clickhouseStringArrayLiteral } = await import('../platform/clickhouse.ts');
+    const nasty = ["it's", 'back\\slash', 'nul\u0000byte', 'new\nline', "'; DROP TABLE x; --", 'ümlaut ✓', '\\\'', ''];
+    const result = await client.query({ query: `SELECT arrayJoin(${clickhouseStringArrayLiteral(nasty)}) AS s`, format: 'JSONEachRow' });
+    expect((await result.json<{ s: string }>()).map((r) => r.s)).toEqual(nasty);
+  });
+
+  it('carries 20,000 ids in one query, far past what fits in a URL', async () => {
+    const { clickhouseStringArrayLiteral, LARGE_QUERY_SETTINGS } = await import('../platform/clickhouse.ts');
+    const ids = Array.from({ length: 20_000 }, (_, i) => `evt-${i}-${'x'.repeat(20)}`);
+    const result = await client.query({ query: `SELECT count() AS c FROM (SELECT arrayJoin(${clickhouseStringArrayLiteral(ids)}) AS id)`, format: 'JSONEachRow', clickhouse_settings: LARGE_QUERY_SETTINGS });
+    expect(await result.json()).toEqual([{ c: '20000' }]);
+  });
+});

@@ -157,6 +157,23 @@ describe('duplicates', () => {
   });
 });
 
+describe('large batches', () => {
+  it('rates and debits 3,000 prepaid events sent as 1,000-event requests', async () => {
+    const usageBefore = await getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`);
+    const walletBefore = await getJson(`/v1/wallets/${DEMO.subject}`);
+    for (let r = 0; r < 3; r++) {
+      const batch = Array.from({ length: 1000 }, (_, i) => event(`evt-large-${r}-${i}-${'p'.repeat(24)}`, 2));
+      expect((await post('/v1/events', JSON.stringify(batch))).json).toEqual({ accepted: 1000, rejected: [] });
+    }
+    const usage = await eventually(() => getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`), (u) => u.events === usageBefore.events + 3000);
+    expect(BigInt(usage.quantity)).toBe(BigInt(usageBefore.quantity) + 6000n);
+    // 6,000 tokens × 20 micros.
+    const wallet = await eventually(() => getJson(`/v1/wallets/${DEMO.subject}`),
+      (w) => BigInt(w.debitsPostedMicros) === BigInt(walletBefore.debitsPostedMicros) + 120_000n);
+    expect(BigInt(wallet.availableMicros)).toBe(BigInt(walletBefore.availableMicros) - 120_000n);
+  });
+});
+
 describe('replay (last: it stops the node\'s own rater)', () => {
   it('changes no total when a new consumer group re-reads the whole log', async () => {
     const { RaterService } = await import('../rater/index.ts');
