@@ -48,26 +48,33 @@ export const DEFAULT_DATA_LIMITS: DataLimits = { propertiesMax: 256, stringLengt
 
 type DataProblem = { code: ErrorCode; field: string; message: string } | undefined;
 
-/** Walks `data` once, counting properties (all levels) and checking string lengths and depth. */
+/**
+ * Walks `data` once, depth first, counting properties (all levels) and
+ * checking string lengths and depth. Hot path: no allocation per property
+ * beyond the path string of a reported problem.
+ */
 function checkData(data: Record<string, unknown>, limits: DataLimits): DataProblem {
-  let properties = 0;
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: data, path: 'data', depth: 1 }];
-  while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
-    if (typeof value === 'string') {
-      if (value.length > limits.stringLengthMax) {
-        return { code: 'TG_EVENT_DATA_STRING_TOO_LONG', field: path, message: `${path} is ${value.length} characters; the limit is ${limits.stringLengthMax}` };
-      }
-      continue;
-    }
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > limits.depthMax) return { code: 'TG_EVENT_DATA_TOO_DEEP', field: path, message: `${path} nests deeper than ${limits.depthMax} levels` };
-    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-    properties += entries.length;
-    if (properties > limits.propertiesMax) {
+  const counter = { properties: 0 };
+  return checkValue(data, 1, limits, counter, () => 'data');
+}
+
+function checkValue(value: unknown, depth: number, limits: DataLimits, counter: { properties: number }, path: () => string): DataProblem {
+  if (typeof value === 'string') {
+    if (value.length <= limits.stringLengthMax) return undefined;
+    return { code: 'TG_EVENT_DATA_STRING_TOO_LONG', field: path(), message: `${path()} is ${value.length} characters; the limit is ${limits.stringLengthMax}` };
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth > limits.depthMax) return { code: 'TG_EVENT_DATA_TOO_DEEP', field: path(), message: `${path()} nests deeper than ${limits.depthMax} levels` };
+  const object = value as Record<string, unknown>;
+  for (const name in object) {
+    counter.properties += 1;
+    if (counter.properties > limits.propertiesMax) {
       return { code: 'TG_EVENT_DATA_TOO_MANY_PROPERTIES', field: 'data', message: `data holds more than ${limits.propertiesMax} properties` };
     }
-    for (const [name, child] of entries) stack.push({ value: child, path: `${path}.${name}`, depth: depth + 1 });
+    const child = object[name];
+    if (typeof child !== 'string' && (child === null || typeof child !== 'object')) continue;
+    const problem = checkValue(child, depth + 1, limits, counter, () => `${path()}.${name}`);
+    if (problem) return problem;
   }
   return undefined;
 }
