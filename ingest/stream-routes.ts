@@ -4,7 +4,7 @@
  *   client → server:          {seq, events: CloudEvent[]}   seq = 1, 2, 3 … per connection
  *   server → client per frame, in seq order, after Kafka acked:
  *                             {seq, accepted, rejected: [{index, code, field, message}]}
- *                          or {seq, error: {code, message}, retryable}
+ *                          or {seq, error: {code, message}, retryable, retryAfterMs?}
  * A frame that cannot be read or breaks the seq order is a protocol error:
  * {error: {code: TG_FRAME_INVALID…}} and the connection is closed (1008).
  * Backpressure: at most `inFlightFramesMax` frames wait for Kafka per
@@ -35,7 +35,7 @@ export interface StreamRouteDeps extends AcceptDeps {
 
 type Ack =
   | { seq: number; accepted: number; rejected: EventRejection[] }
-  | { seq: number; error: ApiError; retryable: boolean };
+  | { seq: number; error: ApiError; retryable: boolean; retryAfterMs?: number };
 
 interface Connection {
   principal: Principal;
@@ -96,7 +96,8 @@ function readFrame(bytes: Buffer): { seq: number; events: unknown } | string {
 export function registerStreamRoutes(app: TemplatedApp, deps: StreamRouteDeps): void {
   const { limits } = deps;
   app.ws<Connection>('/v1/stream', {
-    maxPayloadLength: limits.frameBytesMax,
+    // Frames up to twice the limit are read and refused with a coded error; beyond that uWS closes the connection.
+    maxPayloadLength: limits.frameBytesMax * 2,
     maxBackpressure: limits.ackBufferBytesMax * 4,
     idleTimeout: 120,
     sendPingsAutomatically: true,
@@ -130,6 +131,7 @@ export function registerStreamRoutes(app: TemplatedApp, deps: StreamRouteDeps): 
     message: (ws, message) => {
       const conn = ws.getUserData();
       // Copied: uWS neuters the ArrayBuffer when this callback returns.
+      const frameBytes = message.byteLength;
       const frame = readFrame(Buffer.from(message.slice(0)));
       if (typeof frame === 'string') return protocolError(ws, frame);
       if (frame.seq !== conn.lastSeq + 1) return protocolError(ws, `seq ${frame.seq} out of order; expected ${conn.lastSeq + 1}`);
@@ -139,23 +141,28 @@ export function registerStreamRoutes(app: TemplatedApp, deps: StreamRouteDeps): 
         conn.ready.set(ack.seq, ack);
         flushAcks(ws);
       };
-      const refuse = (code: ErrorCode, text: string): void => {
+      const refuse = (code: ErrorCode, text: string, retryAfterMs?: number): void => {
         countRejection(code);
-        finish({ seq: frame.seq, error: { code, message: text }, retryable: RETRYABLE.has(code) }, code);
+        const ack: Ack = { seq: frame.seq, error: { code, message: text }, retryable: RETRYABLE.has(code) };
+        finish(retryAfterMs === undefined ? ack : { ...ack, retryAfterMs }, code);
       };
+      if (frameBytes > limits.frameBytesMax) return refuse('TG_BODY_TOO_LARGE', `frame of ${frameBytes} bytes; the limit is ${limits.frameBytesMax}`);
       if (!Array.isArray(frame.events)) return refuse('TG_BODY_NOT_EVENTS', 'events must be an array of events');
       if (frame.events.length === 0) return refuse('TG_BODY_EMPTY', 'the frame holds no events');
       if (frame.events.length > limits.frameEventsMax) {
         return refuse('TG_BATCH_TOO_LONG', `${frame.events.length} events in one frame; the limit is ${limits.frameEventsMax}`);
       }
       if (conn.inFlight >= limits.inFlightFramesMax || ws.getBufferedAmount() > limits.ackBufferBytesMax) {
-        return refuse('TG_OVERLOADED', `more than ${limits.inFlightFramesMax} frames in flight or acks unread; wait for acks`);
+        return refuse('TG_OVERLOADED', `more than ${limits.inFlightFramesMax} frames in flight or acks unread; wait for acks`, 100);
       }
       conn.inFlight += 1;
       acceptEvents(frame.events, conn.principal, deps).then((outcome) => {
         conn.inFlight -= 1;
         if (outcome.ok) finish({ seq: frame.seq, accepted: outcome.accepted, rejected: outcome.rejected }, 'accepted');
-        else finish({ seq: frame.seq, error: outcome.error, retryable: RETRYABLE.has(outcome.error.code) }, outcome.error.code);
+        else {
+          const ack: Ack = { seq: frame.seq, error: outcome.error, retryable: RETRYABLE.has(outcome.error.code) };
+          finish(outcome.retryAfterSeconds === undefined ? ack : { ...ack, retryAfterMs: outcome.retryAfterSeconds * 1000 }, outcome.error.code);
+        }
       }, (err: unknown) => {
         conn.inFlight -= 1;
         deps.log.error({ err }, 'WebSocket frame failed');

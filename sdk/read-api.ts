@@ -1,0 +1,100 @@
+/** The read APIs the client wraps: `GET /v1/usage` and `GET /v1/entitlements/{subject}/{feature}`. */
+import { parseRetryAfterMs } from './backoff.ts';
+import { TollgateError } from './errors.ts';
+import { anySignal } from './transport.ts';
+import { errorMessage, errorOf, isRecord, parseJson, withTrailingSlash } from './http-transport.ts';
+
+export interface UsageQuery {
+  subject: string;
+  /** A meter slug, e.g. `tokens`. */
+  meter: string;
+  /** Inclusive start; default: the beginning of time. */
+  from?: Date | string;
+  /** Exclusive end; default: open-ended. */
+  to?: Date | string;
+}
+
+/** `GET /v1/usage`: one subject's total for one meter. Money and quantities are decimal strings: no float rounding. */
+export interface UsageTotal {
+  subject: string;
+  meter: string;
+  /** RFC 3339. */
+  from: string;
+  /** RFC 3339. */
+  to: string;
+  /** Exact decimal string. */
+  quantity: string;
+  /** Integer micro-units of `currency`, as a string (it may exceed 2^53). */
+  amountMicros: string;
+  /** Null when no rated usage names a currency yet. */
+  currency: string | null;
+  events: number;
+}
+
+/** `GET /v1/entitlements/{subject}/{feature}`. */
+export interface AccessCheck {
+  hasAccess: boolean;
+  /** What is left of a metered entitlement, as a decimal string; absent for a boolean feature. */
+  remaining?: string;
+}
+
+export interface ReadApiOptions {
+  baseUrl: string;
+  apiKey?: string;
+  requestTimeoutMs: number;
+  fetch: typeof fetch;
+  nowMs: () => number;
+}
+
+/** GETs `path` (relative to baseUrl) and returns its JSON body; any other answer throws a coded `TollgateError`. */
+export async function getJson(options: ReadApiOptions, path: string, signal: AbortSignal): Promise<unknown> {
+  const url = new URL(path, withTrailingSlash(options.baseUrl)).toString();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
+  const timeout = anySignal([signal, AbortSignal.timeout(options.requestTimeoutMs)]);
+  let response: Response;
+  let text: string;
+  try {
+    response = await options.fetch(url, { headers, signal: timeout.signal });
+    text = await response.text();
+  } catch (err) {
+    if (signal.aborted) throw new TollgateError('TG_SDK_CLOSED', 'the client closed while the request was in flight', { cause: err });
+    throw new TollgateError('TG_SDK_NETWORK', `GET ${url} failed: ${errorMessage(err)}`, { retryable: true, cause: err });
+  } finally {
+    timeout.dispose();
+  }
+  const body = parseJson(text);
+  if (response.status !== 200) throw errorOf(response.status, body, parseRetryAfterMs(response.headers.get('retry-after'), options.nowMs()));
+  return body;
+}
+
+export function usagePath(query: UsageQuery): string {
+  const params = new URLSearchParams({ subject: query.subject, meter: query.meter });
+  if (query.from !== undefined) params.set('from', rfc3339(query.from));
+  if (query.to !== undefined) params.set('to', rfc3339(query.to));
+  return `v1/usage?${params.toString()}`;
+}
+
+export function entitlementPath(subject: string, feature: string): string {
+  return `v1/entitlements/${encodeURIComponent(subject)}/${encodeURIComponent(feature)}`;
+}
+
+export function parseUsageTotal(body: unknown): UsageTotal {
+  const ok = isRecord(body)
+    && ['subject', 'meter', 'from', 'to', 'quantity', 'amountMicros'].every((key) => typeof body[key] === 'string')
+    && (typeof body.currency === 'string' || body.currency === null)
+    && typeof body.events === 'number';
+  if (!ok) throw new TollgateError('TG_SDK_UNEXPECTED_RESPONSE', `/v1/usage answered ${JSON.stringify(body)}`);
+  return body as unknown as UsageTotal;
+}
+
+export function parseAccessCheck(body: unknown): AccessCheck {
+  if (!isRecord(body) || typeof body.hasAccess !== 'boolean' || (body.remaining !== undefined && typeof body.remaining !== 'string')) {
+    throw new TollgateError('TG_SDK_UNEXPECTED_RESPONSE', `/v1/entitlements answered ${JSON.stringify(body)}`);
+  }
+  return body.remaining === undefined ? { hasAccess: body.hasAccess } : { hasAccess: body.hasAccess, remaining: body.remaining };
+}
+
+function rfc3339(time: Date | string): string {
+  return typeof time === 'string' ? time : time.toISOString();
+}
