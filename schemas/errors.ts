@@ -3,7 +3,31 @@
  * switch on them. HTTP answers carry `{error: {code, message, field?}}` or,
  * for per-event rejections, `{index, code, field, message}`.
  */
+/** Errors in a price's parameters (catalog API), reported per field; see rater/pricing/params.ts. */
+export const PRICE_PARAM_ERROR_CODES = {
+  TG_PRICE_NOT_OBJECT: 'params (or a tier, or a nested price) must be a JSON object',
+  TG_PRICE_FIELD_MISSING: 'a required field is absent',
+  TG_PRICE_FIELD_UNKNOWN: 'a field is not one this model reads (a typo would otherwise be ignored silently)',
+  TG_PRICE_FIELD_TYPE: 'a field has the wrong JSON type',
+  TG_PRICE_NUMBER_INVALID: 'not a decimal number with at most 9 decimal places and 29 integer digits',
+  TG_PRICE_NUMBER_UNSAFE: 'a JSON number beyond 2^53 has lost digits in parsing; send it as a string',
+  TG_PRICE_NEGATIVE: 'a price, fee, amount or quantity must not be negative',
+  TG_PRICE_NOT_POSITIVE: 'the value must be greater than zero',
+  TG_PRICE_NOT_WHOLE_MICROS: 'an amount must be a whole number of micro-units',
+  TG_PRICE_OUT_OF_RANGE: 'the value is beyond its limit (amounts fit Int64 micros, rates at most 100%)',
+  TG_PRICE_TIERS_EMPTY: 'at least one tier is required',
+  TG_PRICE_TIERS_TOO_MANY: 'more tiers than the limit',
+  TG_PRICE_TIERS_NOT_ASCENDING: 'each tier must end above the previous one',
+  TG_PRICE_TIER_OPEN_NOT_LAST: 'only the last tier may be open-ended (upTo null)',
+  TG_PRICE_LAST_TIER_NOT_OPEN: 'the last tier must be open-ended (upTo null) so every quantity has a price',
+  TG_PRICE_MIN_ABOVE_MAX: 'the minimum is above the maximum',
+  TG_PRICE_RATE_CONFLICT: 'exactly one of rateBasisPoints and ratePercent is required',
+  TG_PRICE_MODEL_UNKNOWN: 'no price model with this name',
+  TG_PRICE_MODEL_NOT_WRAPPABLE: 'this model cannot be wrapped (its amount is not a function of the period quantity)',
+} as const;
+
 export const ERROR_CODES = {
+  ...PRICE_PARAM_ERROR_CODES,
   TG_BODY_EMPTY: 'the request body is empty',
   TG_BODY_TOO_LARGE: 'the request body exceeds the configured byte limit',
   TG_BODY_MALFORMED: 'the body is not valid for its content type (JSON, NDJSON or msgpack)',
