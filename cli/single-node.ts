@@ -16,8 +16,11 @@ import { TOPICS } from '../schemas/event.ts';
 import { createApp, listen, sendJson, trackAbort } from '../platform/uws.ts';
 import { Authenticator, EventProducer, EventRateLimiter, registerIngestRoutes, registerStreamRoutes } from '../ingest/index.ts';
 import type { TenantResolver } from '../platform/tenant.ts';
-import { RaterService, registerUsageRoutes, startNewEpochIfLogWasReset } from '../rater/index.ts';
+import { RaterService, registerUsageRoutes, adoptBrokerIncarnation } from '../rater/index.ts';
 import { registerWalletRoutes } from '../ledger/http-routes.ts';
+import { registerLedgerRoutes } from '../ledger/ledger-routes.ts';
+import { startLedgerBackground } from '../ledger/index.ts';
+import { registerVoucherRoutes } from '../ledger/index.ts';
 import { ensureTenant } from './demo-data.ts';
 
 export interface SingleNode {
@@ -32,8 +35,8 @@ export interface SingleNode {
 }
 
 export interface SingleNodeOptions {
-  /** The broker is the embedded in-memory one: a restarted (empty) log starts a new rater epoch. */
-  embeddedBroker: boolean;
+  /** Set when the broker is the embedded in-memory one: its incarnation id (scripts/infra.ts) is the rater's log epoch. */
+  embeddedBrokerIncarnation?: string;
   /** Run the rater's consumer group in this process (default true); an ingest-only node leaves rating to others. */
   rater?: boolean;
 }
@@ -51,9 +54,9 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
 
   const kafka = connectKafka(config.kafkaBrokers, 'tollgate', log.child({ component: 'kafka' }));
   const partitionCount = await topicPartitionCount(kafka, TOPICS.usageEvents);
-  if (options.embeddedBroker) {
-    const epoch = await startNewEpochIfLogWasReset(kafka, postgres.db, TOPICS.usageEvents);
-    if (epoch) log.warn({ epoch }, 'the in-memory broker was restarted: its old records are gone; rating continues in a new log epoch');
+  if (options.embeddedBrokerIncarnation !== undefined) {
+    const epoch = await adoptBrokerIncarnation(postgres.db, TOPICS.usageEvents, options.embeddedBrokerIncarnation);
+    if (epoch) log.warn({ epoch }, 'the in-memory broker started afresh (its earlier records are gone); rating continues in a new log epoch');
   }
   const kafkaProducer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 16 });
   await kafkaProducer.connect();
@@ -66,6 +69,7 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
     queueEventsMax: config.ingestQueueEventsMax,
   });
   shutdown.add('ingest flush', () => producer.flush());
+  shutdown.add('ledger background', startLedgerBackground({ db: postgres.db, producer: kafkaProducer, log: log.child({ component: 'ledger' }) }).stop);
 
   const rater = new RaterService({
     kafka, db: postgres.db, clickhouse, log: log.child({ component: 'rater' }), topic: TOPICS.usageEvents,
@@ -108,6 +112,8 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
   } });
   registerUsageRoutes(app, { clickhouse, resolveTenant, log });
   registerWalletRoutes(app, { db: postgres.db, resolveTenant, log });
+  registerVoucherRoutes(app, { db: postgres.db, resolveTenant, log: log.child({ component: 'vouchers' }) });
+  registerLedgerRoutes(app, { db: postgres.db, resolveTenant, log });
   app.any('/*', (res, req) => {
     sendJson(res, trackAbort(res), { status: 404, body: apiError('TG_NOT_FOUND', `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}`) });
   });

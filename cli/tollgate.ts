@@ -14,6 +14,7 @@ import { infraDown, infraStatus, infraUp } from '../scripts/infra.ts';
 import { DEMO, seedDemo } from './demo-data.ts';
 import { startSingleNode } from './single-node.ts';
 import { KEYS_HELP, keysCommand, KeysUsageError } from './keys.ts';
+import { VOUCHERS_HELP, vouchersCommand } from './vouchers.ts';
 
 const HELP = `tollgate — usage metering, rating, ledger and invoicing
 
@@ -28,6 +29,7 @@ Usage:
   tollgate migrate
       Apply Postgres migrations and ClickHouse DDL to the configured servers.
 ${KEYS_HELP}
+${VOUCHERS_HELP}
   tollgate help
       This text.
 
@@ -49,7 +51,7 @@ async function dev(args: string[]): Promise<void> {
   const endpoints = external ? undefined : await infraUp({ log: (line) => log.info(line) });
   const config = configFromEnvAndInfra(endpoints?.stateDir);
   if (values.port !== undefined) config.httpPort = Number(values.port);
-  const node = await startSingleNode(config, log, { embeddedBroker: endpoints !== undefined });
+  const node = await startSingleNode(config, log, endpoints ? { embeddedBrokerIncarnation: endpoints.kafkaIncarnation } : {});
   if (values.demo) await seedDemo(node.postgres.db, config.defaultTenant);
   if (endpoints && !values['keep-infra']) node.shutdown.add('local infrastructure', () => infraDown({ log: (line) => log.info(line) }));
   node.shutdown.installSignalHandlers();
@@ -104,6 +106,7 @@ async function main(argv: string[]): Promise<void> {
     case 'infra': return infra(rest);
     case 'migrate': return migrate();
     case 'keys': return keysCommand(rest, configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
+    case 'vouchers': return vouchersCommand(rest, configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
     case undefined: case 'help': case '--help': case '-h':
       process.stdout.write(HELP);
       return;

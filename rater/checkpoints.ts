@@ -24,8 +24,7 @@ export async function readProgress(db: Database, topic: string): Promise<TopicPr
  * Starts a new log epoch: for a log that was reset (records gone, offsets
  * restarting at 0), never for a live one. Returns the new epoch.
  */
-export async function startNewEpoch(db: Database, topic: string): Promise<string> {
-  const epoch = randomUUID().slice(0, 8);
+export async function startNewEpoch(db: Database, topic: string, epoch: string = randomUUID().slice(0, 8)): Promise<string> {
   await db.transaction(async (tx) => {
     await tx.delete(schema.raterCheckpoints).where(eq(schema.raterCheckpoints.topic, topic));
     await tx.insert(schema.raterTopics).values({ topic, epoch }).onConflictDoUpdate({ target: schema.raterTopics.topic, set: { epoch } });

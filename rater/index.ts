@@ -4,4 +4,4 @@ export { registerUsageRoutes } from './http-routes.ts';
 export { queryUsageTotal, type UsageQuery, type UsageTotal } from './usage-query.ts';
 export { customerBySubject, loadCatalog, type Catalog, type CatalogCustomer } from './catalog.ts';
 export { indexCatalog, rateEvents, type LocatedEvent, type RatingResult } from './rate-events.ts';
-export { startNewEpochIfLogWasReset } from './log-reset.ts';
+export { adoptBrokerIncarnation } from './broker-incarnation.ts';

@@ -12,7 +12,7 @@
  *   tsx scripts/infra.ts up|down|status [--purge]
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -24,6 +24,8 @@ export interface InfraEndpoints {
   postgresUrl: string;
   clickhouseUrl: string;
   kafkaBrokers: string[];
+  /** Names this start of the in-memory broker: a new id means a new, empty log. */
+  kafkaIncarnation: string;
   stateDir: string;
 }
 
@@ -254,20 +256,25 @@ function readBrokers(bootstrapFile: string): string[] {
   return readFileSync(bootstrapFile, 'utf8').trim().split(',').filter(Boolean);
 }
 
-async function kafkaUp(o: Required<InfraOptions>): Promise<string[]> {
+async function kafkaUp(o: Required<InfraOptions>): Promise<{ brokers: string[]; incarnation: string }> {
   const dir = join(o.stateDir, 'kafka');
   mkdirSync(dir, { recursive: true });
   const pidFile = join(dir, 'broker.pid');
   const logFile = join(dir, 'broker.log');
   const bootstrapFile = join(dir, 'bootstrap');
+  const incarnationFile = join(dir, 'incarnation');
   if (o.freshBroker) await stopPid(pidFile, 'Kafka mock broker', o.log);
-  if (pidAlive(pidFile) !== undefined && await brokersReachable(readBrokers(bootstrapFile))) return readBrokers(bootstrapFile);
+  if (pidAlive(pidFile) !== undefined && await brokersReachable(readBrokers(bootstrapFile)) && existsSync(incarnationFile)) {
+    return { brokers: readBrokers(bootstrapFile), incarnation: readFileSync(incarnationFile, 'utf8').trim() };
+  }
   rmSync(bootstrapFile, { force: true });
+  const incarnation = randomUUID().replace(/-/g, '').slice(0, 12);
+  writeFileSync(incarnationFile, `${incarnation}\n`);
   const topics = Object.entries(o.topics).map(([name, partitions]) => `${name}:${partitions}`);
   o.log(`infra: starting Kafka mock broker (in-memory) with ${topics.join(' ')}`);
   spawnDetached(kafkaMockBinary(), [bootstrapFile, '1', ...topics], logFile, pidFile);
   await waitFor('Kafka mock broker', () => brokersReachable(readBrokers(bootstrapFile)), logFile);
-  return readBrokers(bootstrapFile);
+  return { brokers: readBrokers(bootstrapFile), incarnation };
 }
 
 /**
@@ -290,8 +297,8 @@ export function endpointsFile(stateDir: string): string {
 export async function infraUp(options: InfraOptions = {}): Promise<InfraEndpoints> {
   const o = resolveOptions(options);
   mkdirSync(o.stateDir, { recursive: true });
-  const [postgresUrl, clickhouseUrl, kafkaBrokers] = await Promise.all([postgresUp(o), clickhouseUp(o), kafkaUp(o)]);
-  const endpoints: InfraEndpoints = { postgresUrl, clickhouseUrl, kafkaBrokers, stateDir: o.stateDir };
+  const [postgresUrl, clickhouseUrl, kafka] = await Promise.all([postgresUp(o), clickhouseUp(o), kafkaUp(o)]);
+  const endpoints: InfraEndpoints = { postgresUrl, clickhouseUrl, kafkaBrokers: kafka.brokers, kafkaIncarnation: kafka.incarnation, stateDir: o.stateDir };
   writeFileSync(endpointsFile(o.stateDir), `${JSON.stringify(endpoints, null, 2)}\n`);
   return endpoints;
 }

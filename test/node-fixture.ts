@@ -18,7 +18,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 export async function startTestNode(overrides: Partial<Config> = {}, options: { rater?: boolean } = {}): Promise<SingleNode> {
   const config = testConfig(overrides);
-  return startSingleNode(config, createLogger(config.logLevel, 'test-node'), { embeddedBroker: false, ...options });
+  return startSingleNode(config, createLogger(config.logLevel, 'test-node'), { ...options });
 }
 
 /** Polls `probe` until it returns a value `done` accepts, or fails with the last value seen. */

@@ -1,0 +1,61 @@
+/** The scenarios, what each needs measured first, and how to run them in order. */
+import type { BenchContext } from '../context.ts';
+import type { BenchOptions } from '../options.ts';
+import type { ScenarioName, ScenarioOutcome, ScenarioResult } from '../report.ts';
+
+// Scenario modules load on first use: a scenario only needs its own part of
+// the tree to load (uws-ceiling does not import the ledger, for instance).
+
+export interface ScenarioDefinition {
+  name: ScenarioName;
+  title: (o: BenchOptions) => string;
+  /** Ceilings this scenario compares to; they run first, once per bench run. */
+  requires: ScenarioName[];
+  run: (ctx: BenchContext, prior: ReadonlyMap<ScenarioName, ScenarioResult>) => Promise<ScenarioOutcome>;
+}
+
+export const SCENARIO_DEFINITIONS: Record<ScenarioName, ScenarioDefinition> = {
+  'uws-ceiling': {
+    name: 'uws-ceiling',
+    title: (o) => `bare uWS server, POST bodies of ${o.batch} CloudEvents, autocannon ${o.connections} connections × ${o.seconds} s in a separate process`,
+    requires: [],
+    run: async (ctx) => (await import('./uws-ceiling.ts')).runUwsCeiling(ctx),
+  },
+  'kafka-ceiling': {
+    name: 'kafka-ceiling',
+    title: (o) => `raw kafkajs produce, acks=-1, msgpack records of 1000 events, ≤ ${o.seconds} s, bounded per partition`,
+    requires: [],
+    run: async (ctx) => (await import('./kafka-ceiling.ts')).runKafkaCeiling(ctx),
+  },
+  'clickhouse-ceiling': {
+    name: 'clickhouse-ceiling',
+    title: (o) => `raw @clickhouse/client JSONEachRow inserts of ${o.chBatch}-row batches (usage_rated shape), ≤ ${o.seconds} s`,
+    requires: [],
+    run: async (ctx) => (await import('./clickhouse-ceiling.ts')).runClickhouseCeiling(ctx),
+  },
+  'postgres-ceiling': {
+    name: 'postgres-ceiling',
+    title: (o) => `pgbench TPC-B, scale ${o.pgScale}, -c ${o.pgClients} -j ${o.pgThreads} -T ${o.seconds}, database tollgate_bench`,
+    requires: [],
+    run: async (ctx) => (await import('./postgres-ceiling.ts')).runPostgresCeiling(ctx),
+  },
+  skeleton: {
+    name: 'skeleton',
+    title: (o) => `single node end to end: ${o.events} events in requests of ${o.batch}, ${o.connections} connections, ${o.customers || 1} customers`,
+    requires: ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling'],
+    run: async (ctx, prior) => (await import('./skeleton.ts')).runSkeleton(ctx, prior),
+  },
+};
+
+/** The scenarios to run for a command, prerequisites first, each once. */
+export function plan(names: readonly ScenarioName[]): ScenarioDefinition[] {
+  const ordered: ScenarioDefinition[] = [];
+  const visit = (name: ScenarioName): void => {
+    if (ordered.some((d) => d.name === name)) return;
+    const definition = SCENARIO_DEFINITIONS[name];
+    for (const required of definition.requires) visit(required);
+    ordered.push(definition);
+  };
+  for (const name of names) visit(name);
+  return ordered;
+}
