@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { ScenarioName } from './report.ts';
 
-export const SCENARIOS: readonly ScenarioName[] = ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling', 'postgres-ceiling', 'skeleton'];
+export const SCENARIOS: readonly ScenarioName[] = ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling', 'postgres-ceiling', 'ingest', 'skeleton'];
 export type Command = ScenarioName | 'all';
 
 export interface BenchOptions {

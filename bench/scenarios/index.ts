@@ -39,6 +39,12 @@ export const SCENARIO_DEFINITIONS: Record<ScenarioName, ScenarioDefinition> = {
     requires: [],
     run: async (ctx) => (await import('./postgres-ceiling.ts')).runPostgresCeiling(ctx),
   },
+  ingest: {
+    name: 'ingest',
+    title: (o) => `ingest alone: HTTP batches of ${o.batch} on ${o.connections} connections and WebSocket frames, ${o.seconds} s each, acked after Kafka`,
+    requires: ['uws-ceiling', 'kafka-ceiling'],
+    run: async (ctx, prior) => (await import('./ingest.ts')).runIngest(ctx, prior),
+  },
   skeleton: {
     name: 'skeleton',
     title: (o) => `single node end to end: ${o.events} events in requests of ${o.batch}, ${o.connections} connections, ${o.customers || 1} customers`,

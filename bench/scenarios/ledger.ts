@@ -65,7 +65,7 @@ async function freshDatabase(postgresUrl: string): Promise<string> {
 async function seedAccounts(db: Database): Promise<string[]> {
   await db.insert(schema.tenants).values({ id: TENANT, name: TENANT }).onConflictDoNothing();
   const accounts: AccountInput[] = Array.from({ length: ACCOUNT_COUNT }, (_, i) => ({
-    id: randomUUID(), tenantId: TENANT, ledger: 'USD', code: 1, userData: `bench-${i}`,
+    id: randomUUID(), tenantId: TENANT, ledger: 'USD', code: 1000, userData: `bench-${i}`,
     flags: i % 4 === 0 ? ACCOUNT_FLAGS.debitsMustNotExceedCredits : 0,
   }));
   for (let i = 0; i < accounts.length; i += 5000) {
