@@ -30,6 +30,8 @@ function fieldOf(path: string): string {
 
 /** Date.parse rolls 2026-02-30 over to March 2; a usage time must name a real day. */
 function isRealCalendarDate(time: string): boolean {
+  // Every month has 28 days: only days 29–31 need the calendar (hot path: one char compare).
+  if (time.charCodeAt(8) < 0x32 || (time.charCodeAt(8) === 0x32 && time.charCodeAt(9) < 0x39)) return true;
   const year = Number(time.slice(0, 4));
   const month = Number(time.slice(5, 7));
   const day = Number(time.slice(8, 10));
