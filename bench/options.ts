@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { ScenarioName } from './report.ts';
 
-export const SCENARIOS: readonly ScenarioName[] = ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling', 'postgres-ceiling', 'ingest', 'skeleton'];
+export const SCENARIOS: readonly ScenarioName[] = ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling', 'postgres-ceiling', 'ingest', 'skeleton', 'ledger'];
 export type Command = ScenarioName | 'all';
 
 export interface BenchOptions {
@@ -46,6 +46,11 @@ Scenarios:
                       INSERT … SELECT FROM numbers() as its ceiling
   postgres-ceiling    pgbench TPC-B (-c/-j) on database tollgate_bench;
                       pgbench select-only as its ceiling
+  ingest              ingest alone (no rater): HTTP batches of --batch on
+                      --connections, then WebSocket frames, each acked after
+                      Kafka; against uws- and kafka-ceiling from the same run
+  ledger              ledger transfers/s for batches of 1, 100 and 8,000 against
+                      pgbench TPC-B (postgres-ceiling) from the same run
   skeleton            the whole path on a single node: POST --events events in
                       requests of --batch, measure ingest → Kafka ack and
                       ingest → rated in ClickHouse, against uws-, kafka- and

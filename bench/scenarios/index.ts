@@ -45,6 +45,12 @@ export const SCENARIO_DEFINITIONS: Record<ScenarioName, ScenarioDefinition> = {
     requires: ['uws-ceiling', 'kafka-ceiling'],
     run: async (ctx, prior) => (await import('./ingest.ts')).runIngest(ctx, prior),
   },
+  ledger: {
+    name: 'ledger',
+    title: (o) => `ledger transfers/s, batches of 1, 100 and 8,000, ${o.seconds} s each`,
+    requires: ['postgres-ceiling'],
+    run: async (ctx, prior) => (await import('./ledger.ts')).runLedger(ctx, prior),
+  },
   skeleton: {
     name: 'skeleton',
     title: (o) => `single node end to end: ${o.events} events in requests of ${o.batch}, ${o.connections} connections, ${o.customers || 1} customers`,

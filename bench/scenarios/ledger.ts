@@ -13,8 +13,10 @@
  * 8 for batches of 1 (as pgbench -c 8), 4 for 100, 2 for 8,000. After the
  * run the stored invariants are checked.
  *
- * Until bench/ registers it, run alone with: npx tsx bench/scenarios/ledger.ts [--seconds N] [--keep-infra]
- * (LEDGER_BENCH_STATE_DIR=… LEDGER_BENCH_PG_PORT=… to use other infrastructure, left running).
+ * Registered with `npm run bench -- ledger`; it can also run alone:
+ *   npx tsx bench/scenarios/ledger.ts [--seconds N] [--keep-infra]
+ * (LEDGER_BENCH_STATE_DIR=… LEDGER_BENCH_PG_PORT=… LEDGER_BENCH_CLICKHOUSE_PORT=… to measure on other
+ * infrastructure, left running.)
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -157,7 +159,7 @@ export async function runLedger(ctx: BenchContext, prior: ReadonlyMap<ScenarioNa
     await migratePostgres(postgres.db);
     const accounts = await seedAccounts(postgres.db);
     const processes = infraProcesses(ctx.stateDir);
-    const ceiling = prior.get('postgres-ceiling' as ScenarioName);
+    const ceiling = prior.get('postgres-ceiling');
     const figures: Figure[] = [];
     const details: Record<string, DetailValue> = { database: DATABASE, accounts: ACCOUNT_COUNT, 'limited (funded) accounts': ACCOUNT_COUNT / 4 };
     const notes: string[] = ['Transfers/s counts transfers the ledger applied (result ok); every batch is one Postgres transaction through submitTransfers, as the HTTP API and the rater use it.'];
