@@ -39,6 +39,13 @@ describe('loadConfig defaults', () => {
       ingestQueueEventsMax: 200_000,
       ingestBodyBytesMax: 4 * 1024 * 1024,
       ingestBatchLengthMax: 10_000,
+      ingestDataPropertiesMax: 256,
+      ingestDataStringLengthMax: 8192,
+      ingestDataDepthMax: 8,
+      // Production default: every request needs an API key (single-node dev sets optional).
+      authMode: 'required',
+      rateLimitEventsPerSecond: 1_000_000,
+      wsInFlightFramesMax: 64,
     });
   });
 
