@@ -2,7 +2,9 @@
 import { parseArgs } from 'node:util';
 import type { ScenarioName } from './report.ts';
 
-export const SCENARIOS: readonly ScenarioName[] = ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling', 'postgres-ceiling', 'ingest', 'skeleton', 'ledger'];
+// skeleton before ingest: ingest floods usage.events past the mock broker's
+// per-partition retention, and a rater reading after it finds its records gone.
+export const SCENARIOS: readonly ScenarioName[] = ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling', 'postgres-ceiling', 'skeleton', 'ingest', 'ledger'];
 export type Command = ScenarioName | 'all';
 
 export interface BenchOptions {
