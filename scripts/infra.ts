@@ -185,7 +185,9 @@ async function postgresUp(o: Required<InfraOptions>): Promise<string> {
   }
   o.log(`infra: starting Postgres on 127.0.0.1:${o.pgPort}`);
   const serverOptions = [`-p ${o.pgPort}`, `-k ${home}`, "-c listen_addresses='127.0.0.1'", '-c max_connections=300',
-    '-c shared_buffers=256MB', '-c synchronous_commit=off'].join(' ');
+    '-c shared_buffers=256MB', '-c synchronous_commit=off',
+    // Fewer checkpoints and smaller full-page images: the ledger's 8,000-transfer batches write a lot of WAL.
+    '-c max_wal_size=4GB', '-c checkpoint_timeout=15min', '-c wal_compression=on'].join(' ');
   pgExec(join(bin, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60', 'start']);
   await waitFor('Postgres', async () => isReady(), logFile);
   const databases = pgExec(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(o.pgPort), '-U', PG_USER, '-d', 'postgres',
