@@ -235,7 +235,7 @@ describe('rateEvents: rows', () => {
     expect(rated[0]).toEqual({
       tenant: 't1', subject: 'bob', customer_id: 'c-bob', meter: 'tokens', source: 'gw', id: e.id,
       time: '2026-11-23T10:00:00.123Z', quantity: '2.5', amount_micros: '5', currency: 'USD', price_model: 'per_unit',
-      price_id: 'p-tokens-usd', kafka_partition: 2, kafka_offset: 77, keep_rank: (2n ** 63n - 77n).toString(),
+      price_id: 'p-tokens-usd', kafka_partition: 2, kafka_offset: 77, kafka_epoch: '', keep_rank: (2n ** 63n - 77n).toString(),
     });
   });
 

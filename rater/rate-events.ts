@@ -24,6 +24,8 @@ export interface RatedRow {
   tenant: string; subject: string; customer_id: string; meter: string; source: string; id: string;
   time: string; quantity: string; amount_micros: string; currency: string; price_model: string; price_id: string;
   kafka_partition: number; kafka_offset: number;
+  /** The log epoch of the offset (see rater/checkpoints.ts): offsets compare only within one epoch. */
+  kafka_epoch: string;
   /** ReplacingMergeTree version: the lowest offset wins, so the original of a duplicated event survives merges. */
   keep_rank: string;
 }
@@ -122,7 +124,7 @@ export function aggregateDebits(charges: readonly PrepaidCharge[]): WalletDebit[
   return [...debits.values()];
 }
 
-export function rateEvents(events: LocatedEvent[], index: CatalogIndex): RatingResult {
+export function rateEvents(events: LocatedEvent[], index: CatalogIndex, epoch = ''): RatingResult {
   const result: RatingResult = { raw: [], rated: [], charges: [], skips: [] };
   const seen = new Set<string>();
   for (const { event, partition, offset } of events) {
@@ -167,7 +169,7 @@ export function rateEvents(events: LocatedEvent[], index: CatalogIndex): RatingR
         tenant: event.tenant, subject: event.subject, customer_id: customer.id, meter: meter.slug,
         source: event.source, id: event.id, time, quantity: formatQuantity(quantity.nanos),
         amount_micros: amountMicros.toString(), currency: customer.currency, price_model: price.model,
-        price_id: price.priceId, kafka_partition: partition, kafka_offset: offset,
+        price_id: price.priceId, kafka_partition: partition, kafka_offset: offset, kafka_epoch: epoch,
         keep_rank: (KEEP_RANK_BASE - BigInt(offset)).toString(),
       });
       chargeMicros += amountMicros;

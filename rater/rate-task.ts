@@ -7,8 +7,19 @@
 import type { Catalog, } from './catalog.ts';
 import type { PrepaidCharge, RatingSkip } from './rate-events.ts';
 
+export interface RatedEventKey {
+  identity: string;
+  tenant: string;
+  subject: string;
+  source: string;
+  id: string;
+  offset: number;
+}
+
 export interface RateTask {
   catalog: Catalog;
+  /** The topic's log epoch, stored with each rated row. */
+  epoch: string;
   partition: number;
   /** Kafka record values back to back. */
   records: ArrayBuffer;
@@ -21,6 +32,12 @@ export interface RateTask {
 export interface RateTaskResult {
   rawJson: Uint8Array;
   ratedJson: Uint8Array;
+  /** Byte offset where each rated row's line ends in `ratedJson` (one per row). */
+  ratedLineEnds: Uint32Array;
+  /** Identity (tenant, source, id) of each rated row's event, parallel to `ratedLineEnds`. */
+  ratedRowIdentities: string[];
+  /** Each rated event once: what the duplicate check asks ClickHouse about. */
+  ratedEvents: RatedEventKey[];
   rawCount: number;
   ratedCount: number;
   /** Per-event prepaid charges; duplicates of earlier batches are removed before debiting. */

@@ -2,7 +2,7 @@
 import { Unpackr } from 'msgpackr';
 import type { WireEvent } from '../schemas/event.ts';
 import { indexCatalog, rateEvents, type CatalogIndex, type LocatedEvent, type RatingSkip } from './rate-events.ts';
-import type { RateTask, RateTaskResult } from './rate-task.ts';
+import type { RatedEventKey, RateTask, RateTaskResult } from './rate-task.ts';
 
 const unpackr = new Unpackr({ useRecords: true });
 const encoder = new TextEncoder();
@@ -14,6 +14,18 @@ function toJsonEachRow(rows: readonly object[]): Uint8Array {
   let text = '';
   for (const row of rows) text += `${JSON.stringify(row)}\n`;
   return encoder.encode(text);
+}
+
+/** JSONEachRow bytes plus where each line ends, so rows can be dropped later without re-encoding. */
+function toJsonLines(rows: readonly object[]): { bytes: Uint8Array; lineEnds: Uint32Array } {
+  const lines = rows.map((row) => encoder.encode(`${JSON.stringify(row)}\n`));
+  const lineEnds = new Uint32Array(lines.length);
+  let total = 0;
+  lines.forEach((line, i) => { total += line.byteLength; lineEnds[i] = total; });
+  const bytes = new Uint8Array(total);
+  let position = 0;
+  for (const line of lines) { bytes.set(line, position); position += line.byteLength; }
+  return { bytes, lineEnds };
 }
 
 export function runRateTask(task: RateTask): RateTaskResult {
@@ -35,12 +47,25 @@ export function runRateTask(task: RateTask): RateTaskResult {
       corruptRecords.push({ offset, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  const result = rateEvents(located, cachedIndex);
+  const result = rateEvents(located, cachedIndex, task.epoch);
   const skipCounts: Partial<Record<RatingSkip['reason'], number>> = {};
   for (const skip of result.skips) skipCounts[skip.reason] = (skipCounts[skip.reason] ?? 0) + 1;
+  const rated = toJsonLines(result.rated);
+  const ratedRowIdentities = result.rated.map((row) => `${row.tenant}\u0000${row.source}\u0000${row.id}`);
+  const ratedEvents: RatedEventKey[] = [];
+  const seenIdentities = new Set<string>();
+  result.rated.forEach((row, i) => {
+    const identity = ratedRowIdentities[i]!;
+    if (seenIdentities.has(identity)) return;
+    seenIdentities.add(identity);
+    ratedEvents.push({ identity, tenant: row.tenant, subject: row.subject, source: row.source, id: row.id, offset: row.kafka_offset });
+  });
   return {
     rawJson: toJsonEachRow(result.raw),
-    ratedJson: toJsonEachRow(result.rated),
+    ratedJson: rated.bytes,
+    ratedLineEnds: rated.lineEnds,
+    ratedRowIdentities,
+    ratedEvents,
     rawCount: result.raw.length,
     ratedCount: result.rated.length,
     charges: result.charges,

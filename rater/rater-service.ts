@@ -3,8 +3,8 @@
  * moves record bytes and offsets; Piscina workers decode and price. Per batch:
  *   1. skip records below the Postgres checkpoint (already rated),
  *   2. rate in a worker,
- *   3. insert rows into ClickHouse with deterministic dedup tokens,
- *   4. drop prepaid charges of events rated before (duplicates by source + id),
+ *   3. drop rows and charges of events rated before (duplicates by source + id),
+ *   4. insert rows into ClickHouse with deterministic dedup tokens,
  *   5. in one Postgres transaction: wallet debits + checkpoint advance,
  *   6. commit the Kafka offset (only a hint; Postgres is the truth).
  * A crash between any two steps replays the batch and converges to one copy.
@@ -23,7 +23,7 @@ import { advanceCheckpoint, CheckpointConflictError, readProgress } from './chec
 import { writeBatchRows } from './clickhouse-writer.ts';
 import type { RateTask, RateTaskResult } from './rate-task.ts';
 import { aggregateDebits } from './rate-events.ts';
-import { findEarlierCopies } from './duplicate-check.ts';
+import { findEarlierCopies, withoutDuplicateRows } from './duplicate-check.ts';
 
 export interface RaterOptions {
   kafka: Kafka;
@@ -145,10 +145,12 @@ export class RaterService {
     }
     const lastOffset = messages[messages.length - 1]!.offset;
     const reference = `${topic}@${this.epoch}:${partition}:${firstOffset}-${lastOffset}`;
-    await writeBatchRows(this.options.clickhouse, reference, result);
-    // Charges of events already rated at an earlier offset are not debited again.
-    const earlierCopies = result.charges.length > 0 ? await findEarlierCopies(this.options.clickhouse, result.charges) : new Set();
-    const debits = aggregateDebits(result.charges.filter((charge) => !earlierCopies.has(charge)));
+    // Events rated before (retries, replays) are neither stored nor charged again.
+    const earlierCopies = result.ratedEvents.length > 0
+      ? await findEarlierCopies(this.options.clickhouse, result.ratedEvents, this.epoch) : new Set<string>();
+    const ratedJson = withoutDuplicateRows(result.ratedJson, result.ratedLineEnds, result.ratedRowIdentities, earlierCopies);
+    await writeBatchRows(this.options.clickhouse, reference, { rawJson: result.rawJson, ratedJson });
+    const debits = aggregateDebits(result.charges.filter((c) => !earlierCopies.has(`${c.tenantId}\u0000${c.source}\u0000${c.id}`)));
     const nextOffset = BigInt(lastOffset) + 1n;
     try {
       await this.options.db.transaction(async (tx) => {
@@ -188,6 +190,6 @@ export class RaterService {
       if (m.value) view.set(m.value, position);
       position += m.value?.length ?? 0;
     }
-    return { catalog, partition, records, recordLengths: lengths, recordOffsets: offsets };
+    return { catalog, epoch: this.epoch, partition, records, recordLengths: lengths, recordOffsets: offsets };
   }
 }

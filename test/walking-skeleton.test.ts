@@ -157,6 +157,23 @@ describe('duplicates', () => {
   });
 });
 
+describe('duplicates without a time', () => {
+  it('stores and charges a retried event that carries no time once, though ingest stamps each copy with its own clock', async () => {
+    const usageBefore = await getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`);
+    const walletBefore = await getJson(`/v1/wallets/${DEMO.subject}`);
+    const timeless = { ...event('evt-timeless-1', 40), time: undefined };
+    expect((await post('/v1/events', JSON.stringify(timeless))).status).toBe(202);
+    await eventually(() => getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`), (u) => u.events === usageBefore.events + 1);
+    expect((await post('/v1/events', JSON.stringify([timeless, event('evt-timeless-marker', 1)]))).status).toBe(202);
+    const usage = await eventually(() => getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`), (u) => u.events >= usageBefore.events + 2);
+    expect(usage.events).toBe(usageBefore.events + 2);
+    expect(BigInt(usage.quantity)).toBe(BigInt(usageBefore.quantity) + 41n);
+    const wallet = await eventually(() => getJson(`/v1/wallets/${DEMO.subject}`),
+      (w) => BigInt(w.debitsPostedMicros) >= BigInt(walletBefore.debitsPostedMicros) + 820n);
+    expect(BigInt(wallet.debitsPostedMicros)).toBe(BigInt(walletBefore.debitsPostedMicros) + 820n);
+  });
+});
+
 describe('large batches', () => {
   it('rates and debits 3,000 prepaid events sent as 1,000-event requests', async () => {
     const usageBefore = await getJson(`/v1/usage?subject=${DEMO.subject}&meter=${DEMO.meter}`);

@@ -45,10 +45,13 @@ export const CLICKHOUSE_DDL: readonly string[] = [
     price_id String,
     kafka_partition UInt16,
     kafka_offset UInt64,
+    kafka_epoch LowCardinality(String),
     keep_rank UInt64,
     INDEX usage_rated_id_bloom id TYPE bloom_filter GRANULARITY 4
   ) ENGINE = ReplacingMergeTree(keep_rank)
   PARTITION BY toYYYYMM(time)
   ORDER BY (tenant, subject, meter, time, source, id)
   SETTINGS non_replicated_deduplication_window = 10000`,
+  // Tables created before the column existed (dev data under .state) get it here.
+  `ALTER TABLE usage_rated ADD COLUMN IF NOT EXISTS kafka_epoch LowCardinality(String) AFTER kafka_offset`,
 ];
