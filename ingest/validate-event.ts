@@ -2,31 +2,10 @@
  * Per-event validation compiled once from schemas/event.ts (TypeBox), then the
  * conversion to the Kafka wire form. Returns a coded rejection naming the field.
  */
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import { UsageEventSchema, type UsageEvent, type WireEvent } from '../schemas/event.ts';
+import type { UsageEvent, WireEvent } from '../schemas/event.ts';
+import { firstViolation, isUsageEvent } from '../schemas/event-check.ts';
 import type { ErrorCode, EventRejection } from '../schemas/errors.ts';
 import { MalformedLine } from './parse-body.ts';
-
-const compiled = TypeCompiler.Compile(UsageEventSchema);
-
-function codeFor(error: ValueError): ErrorCode {
-  switch (error.type) {
-    case ValueErrorType.ObjectRequiredProperty: return 'TG_EVENT_FIELD_MISSING';
-    case ValueErrorType.StringMaxLength: return 'TG_EVENT_FIELD_TOO_LONG';
-    case ValueErrorType.StringMinLength: return 'TG_EVENT_FIELD_EMPTY';
-    case ValueErrorType.StringPattern:
-    case ValueErrorType.Literal: return 'TG_EVENT_FIELD_FORMAT';
-    case ValueErrorType.String:
-    case ValueErrorType.Object:
-    case ValueErrorType.Number: return 'TG_EVENT_FIELD_TYPE';
-    default: return 'TG_EVENT_FIELD_INVALID';
-  }
-}
-
-function fieldOf(path: string): string {
-  return path.replace(/^\//, '').replace(/\//g, '.');
-}
 
 /** Date.parse rolls 2026-02-30 over to March 2; a usage time must name a real day. */
 function isRealCalendarDate(time: string): boolean {
@@ -90,11 +69,7 @@ export function validateEvent(candidate: unknown, index: number, tenant: string,
   if (candidate === null || typeof candidate !== 'object' || Array.isArray(candidate)) {
     return { ok: false, rejection: { index, code: 'TG_EVENT_NOT_OBJECT', field: '', message: 'an event must be an object' } };
   }
-  if (!compiled.Check(candidate)) {
-    const first = compiled.Errors(candidate).First();
-    if (!first) return { ok: false, rejection: { index, code: 'TG_EVENT_FIELD_INVALID', field: '', message: 'invalid event' } };
-    return { ok: false, rejection: { index, code: codeFor(first), field: fieldOf(first.path), message: first.message } };
-  }
+  if (!isUsageEvent(candidate)) return { ok: false, rejection: { index, ...firstViolation(candidate) } };
   const event = candidate as UsageEvent;
   if (event.data !== undefined) {
     const problem = checkData(event.data, limits);

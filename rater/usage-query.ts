@@ -1,5 +1,6 @@
 /** Usage totals from ClickHouse `usage_rated` (FINAL: one row per event even before merges). */
 import type { ClickHouseClient } from '../platform/clickhouse.ts';
+import type { UsageTotal } from '../schemas/api.ts';
 
 export interface UsageQuery {
   tenant: string;
@@ -9,17 +10,7 @@ export interface UsageQuery {
   toMs: number;
 }
 
-export interface UsageTotal {
-  subject: string;
-  meter: string;
-  from: string;
-  to: string;
-  /** Exact decimal string. */
-  quantity: string;
-  amountMicros: string;
-  currency: string | null;
-  events: number;
-}
+export type { UsageTotal };
 
 export async function queryUsageTotal(client: ClickHouseClient, q: UsageQuery): Promise<UsageTotal> {
   const result = await client.query({

@@ -4,10 +4,9 @@
  * so an event the SDK lets through fails at the server only on checks the
  * schema cannot express (data limits, calendar dates).
  */
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { monotonicFactory } from 'ulid';
-import { UsageEventSchema, type UsageEvent } from '../schemas/event.ts';
+import type { UsageEvent } from '../schemas/event.ts';
+import { firstViolation, isUsageEvent } from '../schemas/event-check.ts';
 import type { ErrorCode } from '../schemas/errors.ts';
 
 /** What a caller passes to `ingest()`: a usage event whose envelope fields the SDK fills in when absent. */
@@ -19,7 +18,6 @@ export type EventInput = Omit<UsageEvent, 'specversion' | 'id' | 'source'> & {
   source?: string;
 };
 
-const compiled = TypeCompiler.Compile(UsageEventSchema);
 
 // Monotonic within a millisecond, so ids of one client sort in ingest order.
 const nextUlid = monotonicFactory();
@@ -50,22 +48,8 @@ export interface LocalRejection {
 
 /** The first schema violation, coded like ingest's rejections; undefined when the event is valid. */
 export function checkEvent(event: unknown): LocalRejection | undefined {
-  if (compiled.Check(event)) return undefined;
-  const first = compiled.Errors(event).First();
-  if (!first) return { code: 'TG_EVENT_FIELD_INVALID', field: '', message: 'the event does not match the usage event schema' };
-  const field = first.path.replace(/^\//, '').replace(/\//g, '.');
-  return { code: codeFor(first), field, message: `${field || 'event'}: ${first.message}` };
+  if (isUsageEvent(event)) return undefined;
+  const violation = firstViolation(event);
+  return { ...violation, message: `${violation.field || 'event'}: ${violation.message}` };
 }
 
-function codeFor(error: ValueError): ErrorCode {
-  switch (error.type) {
-    case ValueErrorType.ObjectRequiredProperty: return 'TG_EVENT_FIELD_MISSING';
-    case ValueErrorType.StringMaxLength: return 'TG_EVENT_FIELD_TOO_LONG';
-    case ValueErrorType.StringMinLength: return 'TG_EVENT_FIELD_EMPTY';
-    case ValueErrorType.StringPattern:
-    case ValueErrorType.Literal: return 'TG_EVENT_FIELD_FORMAT';
-    case ValueErrorType.String:
-    case ValueErrorType.Object: return 'TG_EVENT_FIELD_TYPE';
-    default: return 'TG_EVENT_FIELD_INVALID';
-  }
-}

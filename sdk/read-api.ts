@@ -3,6 +3,7 @@ import { parseRetryAfterMs } from './backoff.ts';
 import { TollgateError } from './errors.ts';
 import { anySignal } from './transport.ts';
 import { errorMessage, errorOf, isRecord, parseJson, withTrailingSlash } from './http-transport.ts';
+import type { UsageTotal } from '../schemas/api.ts';
 
 export interface UsageQuery {
   subject: string;
@@ -14,22 +15,7 @@ export interface UsageQuery {
   to?: Date | string;
 }
 
-/** `GET /v1/usage`: one subject's total for one meter. Money and quantities are decimal strings: no float rounding. */
-export interface UsageTotal {
-  subject: string;
-  meter: string;
-  /** RFC 3339. */
-  from: string;
-  /** RFC 3339. */
-  to: string;
-  /** Exact decimal string. */
-  quantity: string;
-  /** Integer micro-units of `currency`, as a string (it may exceed 2^53). */
-  amountMicros: string;
-  /** Null when no rated usage names a currency yet. */
-  currency: string | null;
-  events: number;
-}
+export type { UsageTotal };
 
 /** `GET /v1/entitlements/{subject}/{feature}`. */
 export interface AccessCheck {
