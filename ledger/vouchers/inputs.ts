@@ -17,8 +17,8 @@ export const TEXT_LENGTH_MAX = 200;
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
-export interface ProfileInput {
-  name: string;
+/** What a profile sells; copied onto each voucher at generation. */
+export interface ProfileTerms {
   currency: string;
   priceMicros: bigint;
   /** null = unlimited. */
@@ -31,6 +31,10 @@ export interface ProfileInput {
   rateLimit: string | null;
   /** Concurrent logins allowed with one code. */
   sharedUsers: number;
+}
+
+export interface ProfileInput extends ProfileTerms {
+  name: string;
 }
 
 export type ProfileChanges = Partial<Omit<ProfileInput, 'name'>>;

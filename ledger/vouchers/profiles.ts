@@ -7,19 +7,12 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { schema, type Database } from '../../platform/postgres.ts';
 import { ok, refused, type VoucherResult } from './errors.ts';
-import type { ProfileChanges, ProfileInput } from './inputs.ts';
+import type { ProfileChanges, ProfileInput, ProfileTerms } from './inputs.ts';
 import type { ProfileRow } from './store.ts';
 
-export interface ProfileView {
+export interface ProfileView extends ProfileTerms {
   id: string;
   name: string;
-  currency: string;
-  priceMicros: bigint;
-  dataQuotaBytes: bigint | null;
-  timeQuotaSeconds: bigint | null;
-  validitySeconds: bigint;
-  rateLimit: string | null;
-  sharedUsers: number;
   archivedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;

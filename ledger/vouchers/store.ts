@@ -9,6 +9,7 @@ import type { Tx } from '../index.ts';
 import { codeDigest, codeHint, codesEqual, normalizeCode } from './codes.ts';
 import { VoucherRefusal, type VoucherResult } from './errors.ts';
 import type { VoucherAction, VoucherFacts, VoucherStatus } from './state-machine.ts';
+import type { ProfileTerms } from './inputs.ts';
 
 export type VoucherRow = typeof schema.vouchers.$inferSelect;
 export type ProfileRow = typeof schema.voucherProfiles.$inferSelect;
@@ -21,7 +22,7 @@ export interface VoucherContext {
   now?: Date;
 }
 
-export interface VoucherView {
+export interface VoucherView extends ProfileTerms {
   id: string;
   batchId: string;
   profileId: string;
@@ -30,13 +31,6 @@ export interface VoucherView {
   code?: string;
   codeHint: string;
   status: VoucherStatus;
-  currency: string;
-  priceMicros: bigint;
-  dataQuotaBytes: bigint | null;
-  timeQuotaSeconds: bigint | null;
-  validitySeconds: bigint;
-  rateLimit: string | null;
-  sharedUsers: number;
   customerId: string | null;
   dataUsedBytes: bigint;
   timeUsedSeconds: bigint;
