@@ -1,7 +1,7 @@
 /**
  * Shared setup of the ledger's integration suites: a pool on the test
  * database (real Postgres from test/global-setup.ts), migrations applied once
- * under the advisory lock every migrating suite uses, a tenant, and account
+ * (migratePostgres serializes concurrent migrators), a tenant, and account
  * helpers. Test-only.
  */
 import { randomUUID } from 'node:crypto';
@@ -9,18 +9,9 @@ import { inject } from 'vitest';
 import { connectPostgres, migratePostgres, schema, type Database, type Postgres } from '../platform/postgres.ts';
 import { submitAccounts, type AccountInput } from './accounts.ts';
 
-/** The same number ledger/vouchers/test-support.ts uses: suites must agree on it. */
-const MIGRATION_LOCK = 0x70_11_6a_7e;
-
 export async function connectLedgerTestDatabase(poolSizeMax = 8): Promise<Postgres> {
   const postgres = connectPostgres(inject('infra').postgresUrl, poolSizeMax);
-  const client = await postgres.pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await migratePostgres(postgres.db);
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).finally(() => client.release());
-  }
+  await migratePostgres(postgres.db);
   return postgres;
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as schema from '../schemas/postgres/schema.ts';
 
-export type Database = NodePgDatabase<typeof schema>;
+export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 export { schema };
 
 // bigint columns come back as strings by default; Tollgate wants bigint for money.
@@ -27,6 +27,16 @@ export function connectPostgres(url: string, poolSizeMax = 10): Postgres {
 
 const migrationsFolder = fileURLToPath(new URL('../schemas/postgres/migrations', import.meta.url));
 
+/** Any constant, the same in every process: serializes migrators (several nodes or test suites starting at once). */
+const MIGRATION_LOCK_KEY = 0x70_11_6a_7e;
+
 export async function migratePostgres(db: Database): Promise<void> {
-  await migrate(db, { migrationsFolder: join(migrationsFolder) });
+  // A session advisory lock on a connection of its own: released by unlock, or by Postgres if the process dies.
+  const lockHolder = await db.$client.connect();
+  try {
+    await lockHolder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await migrate(db, { migrationsFolder: join(migrationsFolder) });
+  } finally {
+    await lockHolder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).finally(() => lockHolder.release());
+  }
 }

@@ -1,8 +1,8 @@
 /**
  * Shared setup of the voucher integration suites: a pool on the test database
- * (real Postgres from test/global-setup.ts), migrations applied once under an
- * advisory lock, a tenant with customers, and ledger snapshots for "nothing
- * moved" assertions. Test-only.
+ * (real Postgres from test/global-setup.ts), migrations applied (migratePostgres
+ * serializes concurrent migrators), a tenant with customers, and ledger
+ * snapshots for "nothing moved" assertions. Test-only.
  */
 import { sql } from 'drizzle-orm';
 import { inject } from 'vitest';
@@ -11,18 +11,9 @@ import { topUpWallet } from '../index.ts';
 import { createProfile } from './profiles.ts';
 import type { ProfileInput } from './inputs.ts';
 
-/** Any number will do, as long as every suite migrating the test database uses it. */
-const MIGRATION_LOCK = 0x70_11_6a_7e;
-
 export async function connectTestDatabase(): Promise<Postgres> {
   const postgres = connectPostgres(inject('infra').postgresUrl, 8);
-  const client = await postgres.pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await migratePostgres(postgres.db);
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).finally(() => client.release());
-  }
+  await migratePostgres(postgres.db);
   return postgres;
 }
 
