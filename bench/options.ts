@@ -4,7 +4,7 @@ import type { ScenarioName } from './report.ts';
 
 // skeleton before ingest: ingest floods usage.events past the mock broker's
 // per-partition retention, and a rater reading after it finds its records gone.
-export const SCENARIOS: readonly ScenarioName[] = ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling', 'postgres-ceiling', 'skeleton', 'ingest', 'ledger'];
+export const SCENARIOS: readonly ScenarioName[] = ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling', 'postgres-ceiling', 'skeleton', 'rater', 'ingest', 'ledger'];
 export type Command = ScenarioName | 'all';
 
 export interface BenchOptions {
@@ -57,13 +57,19 @@ Scenarios:
                       requests of --batch, measure ingest → Kafka ack and
                       ingest → rated in ClickHouse, against uws-, kafka- and
                       clickhouse-ceiling measured first in the same run
+  rater               the rating path alone: --events events produced to Kafka
+                      as ingest packs them, rated by a RaterService with 1 and
+                      then 2 worker threads (Kafka → workers → ClickHouse +
+                      Postgres checkpoints); against the bare ClickHouse insert
+                      of the same rows in the same run
   all                 every scenario above (ceilings measured once)
 
 Options:
   --seconds N         length of each timed phase (default 5)
   --connections N     HTTP connections of the load generator (default 50)
   --batch N           events per HTTP request (default 100)
-  --events N          events the skeleton posts (default 100000; bounded so each
+  --events N          events the skeleton posts / each rater phase produces
+                      (default 100000; bounded so each
                       Kafka partition stays under the mock broker's ≈5 MB)
   --customers N       prepaid customers the skeleton spreads events over
                       (default 100; 0 = the demo customer cust_42 alone)

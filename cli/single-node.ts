@@ -22,6 +22,11 @@ import { registerLedgerRoutes } from '../ledger/ledger-routes.ts';
 import { startLedgerBackground } from '../ledger/index.ts';
 import { registerVoucherRoutes } from '../ledger/index.ts';
 import { ensureTenant } from './demo-data.ts';
+import { gatewayOptionsFromConfig, registerRouterRoutes, startRouterGateway } from '../router-gateway/index.ts';
+import { ProducerThread } from '../ingest/producer-thread.ts';
+import { kafkajsSender } from '../ingest/record-sender.ts';
+import { registerLivePage } from '../ops/live-page.ts';
+import { startLedgerAudit } from '../ops/ledger-audit.ts';
 
 export interface SingleNode {
   url: string;
@@ -39,10 +44,18 @@ export interface SingleNodeOptions {
   embeddedBrokerIncarnation?: string;
   /** Run the rater's consumer group in this process (default true); an ingest-only node leaves rating to others. */
   rater?: boolean;
+  /** Services this process runs (default: all). The compose stack runs one role per container (`tollgate serve --role`). */
+  roles?: ReadonlySet<NodeRole>;
 }
+
+/** ingest: POST /v1/events, /v1/stream and the live page; rater: the consumer group; api: usage, wallets, ledger, vouchers and the ledger's background work. */
+export type NodeRole = 'ingest' | 'rater' | 'api';
+export const NODE_ROLES: readonly NodeRole[] = ['ingest', 'rater', 'api'];
 
 export async function startSingleNode(config: Config, log: Logger, options: SingleNodeOptions): Promise<SingleNode> {
   const shutdown = new Shutdown(log);
+  const roles = options.roles ?? new Set(NODE_ROLES);
+  const runsRater = roles.has('rater') && options.rater !== false;
   const postgres = connectPostgres(config.postgresUrl, 20);
   shutdown.add('postgres', () => postgres.close());
   await migratePostgres(postgres.db);
@@ -61,7 +74,15 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
   const kafkaProducer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 16 });
   await kafkaProducer.connect();
   shutdown.add('kafka producer', () => kafkaProducer.disconnect());
-  const producer = new EventProducer(kafkaProducer, {
+  // Ingest's own producer runs on a worker thread (ingest/producer-thread.ts): kafkajs' encoding leaves the request thread.
+  const ingestSender = config.ingestProducerThread === 'on'
+    ? new ProducerThread({ brokers: config.kafkaBrokers, clientId: 'tollgate-ingest', logLevel: config.logLevel, maxInFlightRequests: 16 })
+    : undefined;
+  if (ingestSender) {
+    await ingestSender.connect();
+    shutdown.add('ingest producer thread', () => ingestSender.disconnect());
+  }
+  const producer = new EventProducer(ingestSender ?? kafkajsSender(kafkaProducer), {
     topic: TOPICS.usageEvents,
     partitionCount,
     lingerMs: config.ingestLingerMs,
@@ -69,13 +90,13 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
     queueEventsMax: config.ingestQueueEventsMax,
   });
   shutdown.add('ingest flush', () => producer.flush());
-  shutdown.add('ledger background', startLedgerBackground({ db: postgres.db, producer: kafkaProducer, log: log.child({ component: 'ledger' }) }).stop);
+  if (roles.has('api')) shutdown.add('ledger background', startLedgerBackground({ db: postgres.db, producer: kafkaProducer, log: log.child({ component: 'ledger' }) }).stop);
 
   const rater = new RaterService({
     kafka, db: postgres.db, clickhouse, log: log.child({ component: 'rater' }), topic: TOPICS.usageEvents,
     groupId: config.raterGroupId, workerThreads: config.raterWorkers,
   });
-  if (options.rater !== false) {
+  if (runsRater) {
     await rater.start();
     shutdown.add('rater', () => rater.stop());
   }
@@ -102,18 +123,33 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
       if (!ping.success) throw new Error('ClickHouse does not answer');
     },
     rater: async () => {
-      if (options.rater !== false && !rater.isRunning) throw new Error('rater is not running');
+      if (runsRater && !rater.isRunning) throw new Error('rater is not running');
     },
   }, () => draining);
-  registerIngestRoutes(app, { ...acceptDeps, authenticator, limits: { bodyBytesMax: config.ingestBodyBytesMax, batchLengthMax: config.ingestBatchLengthMax } });
-  registerStreamRoutes(app, { ...acceptDeps, authenticator, limits: {
-    inFlightFramesMax: config.wsInFlightFramesMax, frameEventsMax: config.ingestBatchLengthMax,
-    frameBytesMax: config.ingestBodyBytesMax, ackBufferBytesMax: 1024 * 1024,
-  } });
-  registerUsageRoutes(app, { clickhouse, resolveTenant, log });
-  registerWalletRoutes(app, { db: postgres.db, resolveTenant, log });
-  registerVoucherRoutes(app, { db: postgres.db, resolveTenant, log: log.child({ component: 'vouchers' }) });
-  registerLedgerRoutes(app, { db: postgres.db, resolveTenant, log });
+  if (roles.has('ingest')) {
+    registerIngestRoutes(app, { ...acceptDeps, authenticator, limits: { bodyBytesMax: config.ingestBodyBytesMax, batchLengthMax: config.ingestBatchLengthMax } });
+    registerStreamRoutes(app, { ...acceptDeps, authenticator, limits: {
+      inFlightFramesMax: config.wsInFlightFramesMax, frameEventsMax: config.ingestBatchLengthMax,
+      frameBytesMax: config.ingestBodyBytesMax, ackBufferBytesMax: 1024 * 1024,
+    } });
+    registerLivePage(app, { clickhouse, resolveTenant, log: log.child({ component: 'live-page' }) });
+  }
+  if (roles.has('api')) {
+    registerUsageRoutes(app, { clickhouse, resolveTenant, log });
+    registerWalletRoutes(app, { db: postgres.db, resolveTenant, log });
+    registerVoucherRoutes(app, { db: postgres.db, resolveTenant, log: log.child({ component: 'vouchers' }) });
+    registerLedgerRoutes(app, { db: postgres.db, resolveTenant, log });
+    if (config.ledgerAuditIntervalMs > 0) {
+      shutdown.add('ledger audit', startLedgerAudit({ db: postgres.db, intervalMs: config.ledgerAuditIntervalMs, log: log.child({ component: 'ledger-audit' }) }).stop);
+    }
+  }
+  // Router gateway (router-gateway/README.md): RADIUS, cutoffs, router monitor; off unless TOLLGATE_ROUTER_GATEWAY=on.
+  if (config.routerGateway === 'on') {
+    const gateway = await startRouterGateway({ db: postgres.db, kafka, kafkaProducer, publisher: producer, log: log.child({ component: 'router-gateway' }) },
+      gatewayOptionsFromConfig(config));
+    shutdown.add('router gateway', () => gateway.stop());
+    registerRouterRoutes(app, { registry: gateway.registry, api: gateway.api, resolveTenant, log: log.child({ component: 'routers' }) });
+  }
   app.any('/*', (res, req) => {
     sendJson(res, trackAbort(res), { status: 404, body: apiError('TG_NOT_FOUND', `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}`) });
   });

@@ -4,6 +4,7 @@
  *   tollgate dev [--demo] [--port N]   single-node Tollgate on local infrastructure
  *   tollgate infra up|down|status       the local Postgres, ClickHouse (chdb) and Kafka broker
  *   tollgate migrate                    apply Postgres migrations and ClickHouse DDL
+ *   tollgate serve --role ingest|rater|api   one service of the distributed stack
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, describeSettings, loadConfig, localInfraDefaults } from '../platform/config.ts';
@@ -11,23 +12,28 @@ import { createLogger } from '../platform/log.ts';
 import { applyClickhouseSchema, connectClickhouse } from '../platform/clickhouse.ts';
 import { connectPostgres, migratePostgres } from '../platform/postgres.ts';
 import { infraDown, infraStatus, infraUp } from '../scripts/infra.ts';
-import { DEMO, seedDemo } from './demo-data.ts';
+import { DEMO } from './demo-data.ts';
 import { startSingleNode } from './single-node.ts';
 import { KEYS_HELP, keysCommand, KeysUsageError } from './keys.ts';
 import { VOUCHERS_HELP, vouchersCommand } from './vouchers.ts';
+import { SERVE_HELP, serveCommand, ServeUsageError } from '../ops/serve.ts';
+import { seedDemoWorld } from '../ops/demo-world.ts';
+import { startDemoTraffic } from '../ops/demo-traffic.ts';
 
 const HELP = `tollgate — usage metering, rating, ledger and invoicing
 
 Usage:
-  tollgate dev [--demo] [--port N] [--keep-infra]
+  tollgate dev [--demo [--demo-rate N]] [--port N] [--keep-infra]
       Start local infrastructure (Postgres, ClickHouse via chdb, an in-memory
-      Kafka-protocol broker) and a single-node Tollgate on it. --demo seeds a
-      prepaid customer and a meter so the printed curl works. Ctrl-C stops
+      Kafka-protocol broker) and a single-node Tollgate on it. --demo seeds
+      demo customers (cust_42 …), meters, a voucher batch, and posts N
+      synthetic events/s (default 200, 0 = none); the live page is at /. Ctrl-C stops
       Tollgate and, unless --keep-infra, the infrastructure it started.
   tollgate infra up|down|status [--purge]
       Manage the local infrastructure alone (--purge deletes its data).
   tollgate migrate
       Apply Postgres migrations and ClickHouse DDL to the configured servers.
+${SERVE_HELP}
 ${KEYS_HELP}
 ${VOUCHERS_HELP}
   tollgate help
@@ -45,14 +51,25 @@ function configFromEnvAndInfra(stateDir?: string): ReturnType<typeof loadConfig>
 }
 
 async function dev(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { demo: { type: 'boolean' }, port: { type: 'string' }, 'keep-infra': { type: 'boolean' } } });
+  const { values } = parseArgs({ args, options: {
+    demo: { type: 'boolean' }, port: { type: 'string' }, 'keep-infra': { type: 'boolean' }, 'demo-rate': { type: 'string' },
+  } });
   const log = createLogger(process.env.TOLLGATE_LOG_LEVEL ?? 'info', 'tollgate');
   const external = process.env.TOLLGATE_PG_URL && process.env.TOLLGATE_CLICKHOUSE_URL && process.env.TOLLGATE_KAFKA_BROKERS;
   const endpoints = external ? undefined : await infraUp({ log: (line) => log.info(line) });
   const config = configFromEnvAndInfra(endpoints?.stateDir);
   if (values.port !== undefined) config.httpPort = Number(values.port);
   const node = await startSingleNode(config, log, endpoints ? { embeddedBrokerIncarnation: endpoints.kafkaIncarnation } : {});
-  if (values.demo) await seedDemo(node.postgres.db, config.defaultTenant);
+  if (values.demo) {
+    // More than cust_42: customers, a second meter, vouchers, and synthetic traffic so the live page moves at once.
+    await seedDemoWorld(node.postgres.db, config.defaultTenant);
+    const eventsPerSecond = Number(values['demo-rate'] ?? 200);
+    if (!Number.isInteger(eventsPerSecond) || eventsPerSecond < 0 || eventsPerSecond > 100_000) throw new UsageError('--demo-rate must be an integer 0..100000');
+    if (eventsPerSecond > 0) {
+      const traffic = startDemoTraffic({ baseUrl: node.url, eventsPerSecond, log: log.child({ component: 'demo-traffic' }) });
+      node.shutdown.add('demo traffic', traffic.stop);
+    }
+  }
   if (endpoints && !values['keep-infra']) node.shutdown.add('local infrastructure', () => infraDown({ log: (line) => log.info(line) }));
   node.shutdown.installSignalHandlers();
   printBanner(node.url, endpoints !== undefined, values.demo === true);
@@ -66,6 +83,7 @@ function printBanner(url: string, embedded: boolean, demo: boolean): void {
     `  GET  ${url}/v1/usage           usage totals from ClickHouse`,
     `  GET  ${url}/v1/wallets/{subject} prepaid wallet balance from the ledger`,
     `  GET  ${url}/metrics  /healthz  /readyz`,
+    `  GET  ${url}/                  live page: events/s and top customers`,
   ];
   if (embedded) lines.push('  Kafka: an in-memory broker (librdkafka mock): events not yet rated are lost when it stops.');
   if (demo) {
@@ -105,6 +123,7 @@ async function main(argv: string[]): Promise<void> {
     case 'dev': return dev(rest);
     case 'infra': return infra(rest);
     case 'migrate': return migrate();
+    case 'serve': return serveCommand(rest);
     case 'keys': return keysCommand(rest, configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
     case 'vouchers': return vouchersCommand(rest, configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
     case undefined: case 'help': case '--help': case '-h':
@@ -115,8 +134,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof KeysUsageError) console.error(`tollgate: ${err.message}\n\n${HELP}`);
+  if (err instanceof UsageError || err instanceof KeysUsageError || err instanceof ServeUsageError) console.error(`tollgate: ${err.message}\n\n${HELP}`);
   else if (err instanceof ConfigError) console.error(`tollgate: ${err.message}`);
   else console.error(`tollgate: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-  process.exit(err instanceof UsageError || err instanceof KeysUsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof KeysUsageError || err instanceof ServeUsageError ? 2 : 1);
 });

@@ -1,18 +1,17 @@
 /**
  * Unit test of the batching logic only, against an in-memory stand-in for the
- * kafkajs Producer that records each send and lets the test acknowledge or fail
+ * Kafka record sender that records each send and lets the test acknowledge or fail
  * it. Behaviour against a real broker is covered by the integration suites.
  */
-import type { Message, ProducerRecord, RecordMetadata } from 'kafkajs';
 import { Unpackr } from 'msgpackr';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Producer } from '../platform/kafka.ts';
+import type { OutgoingRecord, RecordBatch, RecordSender } from './record-sender.ts';
 import { WIRE_SCHEMA_VERSION, type WireEvent } from '../schemas/event.ts';
 import { EventProducer, KafkaUnavailableError, OverloadedError, type EventProducerOptions } from './event-producer.ts';
 import { partitionFor } from './partitioner.ts';
 
 interface SentRequest {
-  record: ProducerRecord;
+  record: RecordBatch;
   ack: () => void;
   fail: (err: Error) => void;
 }
@@ -22,18 +21,18 @@ class InMemoryProducer {
   readonly requests: SentRequest[] = [];
   constructor(private readonly autoAck: boolean) {}
 
-  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+  send(record: RecordBatch): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.requests.push({ record, ack: () => resolve([]), fail: reject });
       if (this.autoAck) resolve([]);
     });
   }
 
-  asProducer(): Producer {
-    return this as unknown as Producer;
+  asProducer(): RecordSender {
+    return this;
   }
 
-  get messages(): Message[] {
+  get messages(): OutgoingRecord[] {
     return this.requests.flatMap((r) => r.record.messages);
   }
 }
@@ -59,9 +58,9 @@ function events(subject: string, count: number): WireEvent[] {
   });
 }
 
-function decode(message: Message): WireEvent[] {
+function decode(message: OutgoingRecord): WireEvent[] {
   // A fresh Unpackr per record, as a consumer in another process would have.
-  return new Unpackr({ useRecords: true }).unpack(message.value as Buffer) as WireEvent[];
+  return new Unpackr({ useRecords: true }).unpack(message.value) as WireEvent[];
 }
 
 /** Lets promise callbacks (acks, finally, the next pump) run. */

@@ -9,10 +9,10 @@
  * records of a partition are appended in order.
  */
 import { Packr } from 'msgpackr';
-import type { Producer } from '../platform/kafka.ts';
 import { counter, gauge, histogram, LATENCY_BUCKETS_SECONDS, SIZE_BUCKETS } from '../platform/metrics.ts';
 import { WIRE_SCHEMA_VERSION, type WireEvent } from '../schemas/event.ts';
 import { partitionFor } from './partitioner.ts';
+import type { RecordSender } from './record-sender.ts';
 
 export class OverloadedError extends Error {
   constructor(readonly queuedEvents: number, readonly queueEventsMax: number) {
@@ -68,7 +68,7 @@ export class EventProducer {
   private readonly packr = new Packr({ useRecords: true });
   private queuedEvents = 0;
 
-  constructor(private readonly producer: Producer, private readonly options: EventProducerOptions) {
+  constructor(private readonly producer: RecordSender, private readonly options: EventProducerOptions) {
     this.lanes = Array.from({ length: options.partitionCount }, () => ({ open: undefined, sealed: [], lingerTimer: undefined, sending: false }));
   }
 
@@ -135,8 +135,9 @@ export class EventProducer {
       return {
         partition,
         key: String(partition),
-        // Copied: msgpackr hands out views of a buffer it reuses.
-        value: Buffer.from(this.packr.pack(batch.events)),
+        // Copied into a buffer of its own: msgpackr hands out views of a buffer it reuses, and a
+        // producer thread takes the bytes by transfer.
+        value: new Uint8Array(this.packr.pack(batch.events)),
         headers: { 'schema-version': WIRE_SCHEMA_VERSION, 'ingested-at': ingestedAt, 'event-count': String(batch.events.length) },
       };
     });

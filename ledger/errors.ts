@@ -2,15 +2,10 @@
  * The ledger's request-level error codes (HTTP). Per-transfer and per-account
  * outcomes are not errors: they are result codes in a 200 answer (engine.ts
  * TRANSFER_RESULTS / ACCOUNT_RESULTS). Same body shape as schemas/errors.ts:
- * `{error: {code, message, field?}}`; the codes belong in its ERROR_CODES list
- * (kept here until that file's owner merges them).
+ * `{error: {code, message, field?}}`; the codes themselves live there, with every other code.
  */
-export const LEDGER_ERROR_CODES = {
-  TG_LEDGER_FIELD_INVALID: 'a field of a ledger request is missing or invalid; `field` names it',
-  TG_LEDGER_BATCH_TOO_LONG: 'a ledger batch holds more than 8,190 items',
-  TG_LEDGER_BATCH_EMPTY: 'a ledger batch holds no items',
-  TG_LEDGER_REFUSED: 'the ledger refused the operation; `result` holds its result code',
-} as const;
+export { LEDGER_ERROR_CODES } from '../schemas/errors.ts';
+import { LEDGER_ERROR_CODES } from '../schemas/errors.ts';
 
 export type LedgerErrorCode = keyof typeof LEDGER_ERROR_CODES;
 

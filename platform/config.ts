@@ -67,6 +67,7 @@ export const SETTINGS = {
   raterGroupId: { env: 'TOLLGATE_RATER_GROUP', description: 'Kafka consumer group of the rater', parse: text, defaultValue: 'tollgate-rater' },
   ingestLingerMs: { env: 'TOLLGATE_INGEST_LINGER_MS', description: 'how long ingest waits to fill a Kafka record', parse: integer(0, 1000), defaultValue: 2 },
   ingestBatchEventsMax: { env: 'TOLLGATE_INGEST_BATCH_EVENTS_MAX', description: 'events packed into one Kafka record at most', parse: integer(1, 100_000), defaultValue: 1000 },
+  ingestProducerThread: { env: 'TOLLGATE_INGEST_PRODUCER_THREAD', description: 'on: ingest produces to Kafka from a worker thread (frees the request thread); off: from the request thread', parse: oneOf('on', 'off'), defaultValue: 'on' },
   ingestQueueEventsMax: { env: 'TOLLGATE_INGEST_QUEUE_EVENTS_MAX', description: 'events waiting for Kafka before ingest answers 503', parse: integer(1, 10_000_000), defaultValue: 200_000 },
   ingestBodyBytesMax: { env: 'TOLLGATE_INGEST_BODY_BYTES_MAX', description: 'largest accepted request body', parse: integer(1024, 64 * 1024 * 1024), defaultValue: 4 * 1024 * 1024 },
   ingestBatchLengthMax: { env: 'TOLLGATE_INGEST_BATCH_LENGTH_MAX', description: 'most events in one request', parse: integer(1, 100_000), defaultValue: 10_000 },
@@ -76,6 +77,16 @@ export const SETTINGS = {
   authMode: { env: 'TOLLGATE_AUTH_MODE', description: 'required: every request needs an API key; optional: no key acts for the default tenant (single-node dev)', parse: oneOf('required', 'optional'), defaultValue: 'required' },
   rateLimitEventsPerSecond: { env: 'TOLLGATE_RATE_LIMIT_EVENTS_PER_SECOND', description: 'events per second per API key unless the key sets its own', parse: integer(1, 100_000_000), defaultValue: 1_000_000 },
   wsInFlightFramesMax: { env: 'TOLLGATE_WS_IN_FLIGHT_FRAMES_MAX', description: 'unacknowledged WebSocket frames per connection', parse: integer(1, 10_000), defaultValue: 64 },
+  ledgerAuditIntervalMs: { env: 'TOLLGATE_LEDGER_AUDIT_INTERVAL_MS', description: 'how often an api node re-checks the stored ledger invariants (0 = never)', parse: integer(0, 86_400_000), defaultValue: 300_000 },
+  // Router gateway (router-gateway/README.md): off in the single node unless TOLLGATE_ROUTER_GATEWAY=on.
+  routerGateway: { env: 'TOLLGATE_ROUTER_GATEWAY', description: 'on: run the RADIUS server, cutoffs and router monitor in the single node', parse: oneOf('on', 'off'), defaultValue: 'off' },
+  radiusHost: { env: 'TOLLGATE_RADIUS_HOST', description: 'address the RADIUS server listens on', parse: text, defaultValue: '0.0.0.0' },
+  radiusAuthPort: { env: 'TOLLGATE_RADIUS_AUTH_PORT', description: 'RADIUS authentication port (0 = any free port)', parse: integer(0, 65535), defaultValue: 1812 },
+  radiusAcctPort: { env: 'TOLLGATE_RADIUS_ACCT_PORT', description: 'RADIUS accounting port (0 = any free port)', parse: integer(0, 65535), defaultValue: 1813 },
+  radiusInterimIntervalSeconds: { env: 'TOLLGATE_RADIUS_INTERIM_INTERVAL_SECONDS', description: 'Acct-Interim-Interval sent in every Access-Accept', parse: integer(10, 86_400), defaultValue: 60 },
+  radiusRequireMessageAuthenticator: { env: 'TOLLGATE_RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR', description: 'drop Access-Requests without Message-Authenticator (BlastRADIUS mitigation)', parse: oneOf('true', 'false'), defaultValue: 'true' },
+  radiusInFlightPacketsMax: { env: 'TOLLGATE_RADIUS_IN_FLIGHT_PACKETS_MAX', description: 'accounting packets in progress before new ones are dropped (the NAS resends)', parse: integer(1, 1_000_000), defaultValue: 20_000 },
+  routerSecretKey: { env: 'TOLLGATE_ROUTER_SECRET_KEY', description: 'base64 32-byte AES-256-GCM key sealing router credentials (required by the router gateway and `tollgate routers`)', parse: text, defaultValue: '', secret: true },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;

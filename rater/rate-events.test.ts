@@ -14,11 +14,11 @@ const price = (priceId: string, unitPriceMicros: string): CatalogMeter['prices']
 const CATALOG: Catalog = {
   version: 'v-test-1',
   meters: [
-    { tenantId: 't1', slug: 'tokens', eventType: 'llm.call', aggregation: 'SUM', valueProperty: 'usage.tokens', prices: { USD: price('p-tokens-usd', '2'), EUR: price('p-tokens-eur', '3') } },
-    { tenantId: 't1', slug: 'calls', eventType: 'llm.call', aggregation: 'COUNT', valueProperty: null, prices: { USD: price('p-calls-usd', '1000') } },
-    { tenantId: 't1', slug: 'requests', eventType: 'api.request', aggregation: 'COUNT', valueProperty: null, prices: { USD: price('p-req-usd', '500'), EUR: price('p-req-eur', '400') } },
-    { tenantId: 't1', slug: 'peak', eventType: 'gauge.sample', aggregation: 'MAX', valueProperty: 'value', prices: { USD: price('p-peak-usd', '1') } },
-    { tenantId: 't2', slug: 'requests', eventType: 'api.request', aggregation: 'COUNT', valueProperty: null, prices: { USD: price('p-t2-req-usd', '7000') } },
+    { id: 'm-1', tenantId: 't1', slug: 'tokens', eventType: 'llm.call', aggregation: 'SUM', valueProperty: 'usage.tokens', prices: { USD: price('p-tokens-usd', '2'), EUR: price('p-tokens-eur', '3') } },
+    { id: 'm-2', tenantId: 't1', slug: 'calls', eventType: 'llm.call', aggregation: 'COUNT', valueProperty: null, prices: { USD: price('p-calls-usd', '1000') } },
+    { id: 'm-3', tenantId: 't1', slug: 'requests', eventType: 'api.request', aggregation: 'COUNT', valueProperty: null, prices: { USD: price('p-req-usd', '500'), EUR: price('p-req-eur', '400') } },
+    { id: 'm-4', tenantId: 't1', slug: 'peak', eventType: 'gauge.sample', aggregation: 'MAX', valueProperty: 'value', prices: { USD: price('p-peak-usd', '1') } },
+    { id: 'm-5', tenantId: 't2', slug: 'requests', eventType: 'api.request', aggregation: 'COUNT', valueProperty: null, prices: { USD: price('p-t2-req-usd', '7000') } },
   ],
   customers: [
     { id: 'c-alice', tenantId: 't1', subject: 'alice', currency: 'USD', billingMode: 'prepaid' },
@@ -268,7 +268,7 @@ describe('rateEvents: rows', () => {
   });
 
   it('returns nothing for no events', () => {
-    expect(rateEvents([], INDEX)).toEqual({ raw: [], rated: [], charges: [], skips: [] });
+    expect(rateEvents([], INDEX)).toEqual({ raw: [], rated: [], charges: [], skips: [], stateChanges: new Map(), crossings: [] });
   });
 });
 

@@ -4,8 +4,9 @@
  * only; the worker decodes, rates and returns ClickHouse-ready JSONEachRow
  * bytes (transferred back) plus the per-event prepaid charges.
  */
-import type { Catalog, } from './catalog.ts';
-import type { PrepaidCharge, RatingSkip } from './rate-events.ts';
+import type { SharedCatalog } from './catalog-transport.ts';
+import type { PrepaidCharge, QuotaCrossing, RatingSkip } from './rate-events.ts';
+import type { UsageStateEntry } from './usage-state.ts';
 
 export interface RatedEventKey {
   identity: string;
@@ -17,7 +18,12 @@ export interface RatedEventKey {
 }
 
 export interface RateTask {
-  catalog: Catalog;
+  /** Shared, encoded once per version (catalog-transport.ts). */
+  catalog: SharedCatalog;
+  /** The partition's running usage before this batch (usage-state.ts bytes; copied, the main thread keeps its own). */
+  usageState: Uint8Array;
+  /** Identities of events rated in an earlier batch: stored raw, not rated, not counted into the state. */
+  ratedEarlier: string[];
   /** The topic's log epoch, stored with each rated row. */
   epoch: string;
   partition: number;
@@ -45,6 +51,12 @@ export interface RateTaskResult {
   skipCounts: Partial<Record<RatingSkip['reason'], number>>;
   /** A few skipped events, for logs. */
   skipSamples: RatingSkip[];
+  /** The partition's running usage after this batch; null when the batch changed none. */
+  usageState: Uint8Array | null;
+  /** The entries the batch changed, for the checkpoint transaction. */
+  usageStateChanges: UsageStateEntry[];
+  /** Entitlement limits reached in this batch. */
+  crossings: QuotaCrossing[];
   /** Records whose bytes were not a valid event batch: a loud error upstream. */
   corruptRecords: { offset: number; error: string }[];
 }

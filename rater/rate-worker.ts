@@ -1,8 +1,10 @@
 /** Piscina worker body: decode msgpack records, rate, encode JSONEachRow. */
 import { Unpackr } from 'msgpackr';
 import type { WireEvent } from '../schemas/event.ts';
+import { readSharedCatalog } from './catalog-transport.ts';
 import { indexCatalog, rateEvents, type CatalogIndex, type LocatedEvent, type RatingSkip } from './rate-events.ts';
 import type { RatedEventKey, RateTask, RateTaskResult } from './rate-task.ts';
+import { decodeUsageState, encodeUsageState, splitUsageStateKey, type UsageStateEntry } from './usage-state.ts';
 
 const unpackr = new Unpackr({ useRecords: true });
 const encoder = new TextEncoder();
@@ -29,7 +31,7 @@ function toJsonLines(rows: readonly object[]): { bytes: Uint8Array; lineEnds: Ui
 }
 
 export function runRateTask(task: RateTask): RateTaskResult {
-  if (cachedIndex?.version !== task.catalog.version) cachedIndex = indexCatalog(task.catalog);
+  if (cachedIndex?.version !== task.catalog.version) cachedIndex = indexCatalog(readSharedCatalog(task.catalog));
   const bytes = new Uint8Array(task.records);
   const located: LocatedEvent[] = [];
   const corruptRecords: RateTaskResult['corruptRecords'] = [];
@@ -47,9 +49,13 @@ export function runRateTask(task: RateTask): RateTaskResult {
       corruptRecords.push({ offset, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  const result = rateEvents(located, cachedIndex, task.epoch);
+  const state = decodeUsageState(task.usageState);
+  const result = rateEvents(located, cachedIndex, { epoch: task.epoch, state, ratedEarlier: new Set(task.ratedEarlier) });
   const skipCounts: Partial<Record<RatingSkip['reason'], number>> = {};
-  for (const skip of result.skips) skipCounts[skip.reason] = (skipCounts[skip.reason] ?? 0) + 1;
+  // Events rated earlier are counted by the service as duplicates of earlier batches.
+  for (const skip of result.skips) if (skip.reason !== 'rated_earlier') skipCounts[skip.reason] = (skipCounts[skip.reason] ?? 0) + 1;
+  const usageStateChanges: UsageStateEntry[] = [];
+  for (const [key, quantityNanos] of result.stateChanges) usageStateChanges.push({ ...splitUsageStateKey(key), quantityNanos: quantityNanos.toString() });
   const rated = toJsonLines(result.rated);
   const ratedRowIdentities = result.rated.map((row) => `${row.tenant}\u0000${row.source}\u0000${row.id}`);
   const ratedEvents: RatedEventKey[] = [];
@@ -71,6 +77,9 @@ export function runRateTask(task: RateTask): RateTaskResult {
     charges: result.charges,
     skipCounts,
     skipSamples: result.skips.slice(0, SKIP_SAMPLES_MAX),
+    usageState: usageStateChanges.length > 0 ? encodeUsageState(state) : null,
+    usageStateChanges,
+    crossings: result.crossings,
     corruptRecords,
   };
 }

@@ -5,25 +5,30 @@
  *   2. rate in a worker,
  *   3. drop rows and charges of events rated before (duplicates by source + id),
  *   4. insert rows into ClickHouse with deterministic dedup tokens,
- *   5. in one Postgres transaction: wallet debits + checkpoint advance,
- *   6. commit the Kafka offset (only a hint; Postgres is the truth).
+ *   5. in one Postgres transaction: wallet debits, the running usage state the
+ *      batch changed, entitlement crossings (quota outbox) + checkpoint advance,
+ *   6. commit the Kafka offset (only a hint; Postgres is the truth),
+ *   7. publish new `quota.exceeded` events from the outbox.
  * A crash between any two steps replays the batch and converges to one copy.
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { Consumer } from '../platform/kafka.ts';
 import type { ClickHouseClient } from '../platform/clickhouse.ts';
 import type { Logger } from '../platform/log.ts';
 import type { Database } from '../platform/postgres.ts';
 import { counter, gauge, histogram, LATENCY_BUCKETS_SECONDS, SIZE_BUCKETS } from '../platform/metrics.ts';
 import { postUsageDebits } from '../ledger/index.ts';
-import { loadCatalog, type Catalog } from './catalog.ts';
+import { loadCatalog } from './catalog.ts';
+import { shareCatalog, type SharedCatalog } from './catalog-transport.ts';
+import { publishQuotaCrossings, recordQuotaCrossings } from './quota-outbox.ts';
+import { loadPartitionUsageState, saveUsageStateChanges } from './usage-state-store.ts';
 import { advanceCheckpoint, CheckpointConflictError, readProgress } from './checkpoints.ts';
 import { writeBatchRows } from './clickhouse-writer.ts';
 import type { RateTask, RateTaskResult } from './rate-task.ts';
 import { aggregateDebits } from './rate-events.ts';
-import { findEarlierCopies, withoutDuplicateRows } from './duplicate-check.ts';
+import { findEarlierCopies } from './duplicate-check.ts';
 
 export interface RaterOptions {
   kafka: Kafka;
@@ -35,6 +40,8 @@ export interface RaterOptions {
   workerThreads: number;
   /** How long a loaded catalog is reused before it is read again. */
   catalogRefreshMs?: number;
+  /** How often unpublished `quota.exceeded` events are looked for (besides right after a batch found some). */
+  quotaPublishIntervalMs?: number;
 }
 
 const metrics = {
@@ -44,6 +51,8 @@ const metrics = {
   lag: gauge('tollgate_rater_consumer_lag_records', 'records behind the high watermark', ['partition']),
   checkpointAt: gauge('tollgate_rater_checkpoint_timestamp_seconds', 'when a checkpoint last advanced', ['partition']),
   problems: counter('tollgate_rater_problems_total', 'loud errors: offset gaps, corrupt records, conflicts', ['kind']),
+  quotaExceeded: counter('tollgate_rater_quota_exceeded_total', 'entitlement limits reached (recorded once each)'),
+  quotaPublished: counter('tollgate_rater_quota_events_published_total', 'quota.exceeded events sent to Kafka'),
 };
 
 export class OffsetGapError extends Error {}
@@ -53,8 +62,13 @@ export class RaterService {
   private readonly consumer: Consumer;
   private checkpoints = new Map<number, bigint>();
   private epoch = '';
-  private catalog: { value: Catalog; loadedAtMs: number } | undefined;
+  private catalog: { value: SharedCatalog; loadedAtMs: number } | undefined;
   private readonly catalogRefreshMs: number;
+  /** Per partition: the running usage state as of its checkpoint, as worker-ready bytes; loaded on first use. */
+  private readonly usageStates = new Map<number, Uint8Array>();
+  private quotaProducer: Producer | undefined;
+  private quotaTimer: NodeJS.Timeout | undefined;
+  private quotaPublishing: Promise<void> | undefined;
   private running = false;
 
   constructor(private readonly options: RaterOptions) {
@@ -82,6 +96,10 @@ export class RaterService {
 
   async start(): Promise<void> {
     await this.reloadProgress();
+    this.quotaProducer = this.options.kafka.producer({ allowAutoTopicCreation: false });
+    await this.quotaProducer.connect();
+    this.quotaTimer = setInterval(() => this.publishQuotaEvents(), this.options.quotaPublishIntervalMs ?? 1000);
+    this.quotaTimer.unref();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await this.consumer.run({
@@ -107,6 +125,9 @@ export class RaterService {
   async stop(): Promise<void> {
     this.running = false;
     await this.consumer.disconnect(); // waits for the batch in hand to finish
+    clearInterval(this.quotaTimer);
+    await this.quotaPublishing;
+    await this.quotaProducer?.disconnect();
     await this.pool.destroy();
   }
 
@@ -114,18 +135,52 @@ export class RaterService {
     const progress = await readProgress(this.options.db, this.options.topic);
     this.epoch = progress.epoch;
     this.checkpoints = progress.nextOffsets;
+    // Another owner may have moved the state along with the checkpoints.
+    this.usageStates.clear();
   }
 
-  private async currentCatalog(): Promise<Catalog> {
+  private async partitionUsageState(partition: number): Promise<Uint8Array> {
+    let state = this.usageStates.get(partition);
+    if (!state) {
+      state = await loadPartitionUsageState(this.options.db, this.options.topic, partition);
+      this.usageStates.set(partition, state);
+    }
+    return state;
+  }
+
+  /** Sends what the outbox holds; one run at a time, errors logged (the next tick retries). */
+  private publishQuotaEvents(): void {
+    const producer = this.quotaProducer;
+    if (!producer || this.quotaPublishing) return;
+    this.quotaPublishing = (async () => {
+      try {
+        let sent: number;
+        do {
+          sent = await publishQuotaCrossings(this.options.db, producer);
+          metrics.quotaPublished.inc(sent);
+        } while (sent > 0);
+      } catch (err) {
+        metrics.problems.inc({ kind: 'quota_publish' });
+        this.options.log.warn({ err }, 'publishing quota.exceeded failed; retrying on the next tick');
+      } finally {
+        this.quotaPublishing = undefined;
+      }
+    })();
+  }
+
+  private async currentCatalog(): Promise<SharedCatalog> {
     const now = Date.now();
     if (!this.catalog || now - this.catalog.loadedAtMs > this.catalogRefreshMs) {
-      this.catalog = { value: await loadCatalog(this.options.db), loadedAtMs: now };
+      const loaded = await loadCatalog(this.options.db);
+      // Encoded only when it changed: workers keep their index for an unchanged version.
+      const value = this.catalog?.value.version === loaded.version ? this.catalog.value : shareCatalog(loaded);
+      this.catalog = { value, loadedAtMs: now };
     }
     return this.catalog.value;
   }
 
   private async rateBatch(partition: number, allMessages: { offset: string; value: Buffer | null }[]): Promise<void> {
-    const { topic, log } = this.options;
+    const { topic } = this.options;
     const checkpoint = this.checkpoints.get(partition);
     const messages = checkpoint === undefined ? allMessages : allMessages.filter((m) => BigInt(m.offset) >= checkpoint);
     if (messages.length === 0) return;
@@ -137,8 +192,25 @@ export class RaterService {
       throw new OffsetGapError(`${topic}/${partition}: next offset to rate is ${checkpoint} but the broker returned ${firstOffset}; records were lost upstream`);
     }
     const stopTimer = metrics.batchSeconds.startTimer();
-    const task = this.buildTask(partition, messages, await this.currentCatalog());
-    const result = await this.pool.run(task, { transferList: [task.records] });
+    try {
+      await this.rateAndCommit(partition, messages, checkpoint, firstOffset);
+    } catch (err) {
+      // The state bytes in hand may be ahead of Postgres: reload them with the batch's retry.
+      this.usageStates.delete(partition);
+      throw err;
+    }
+    stopTimer();
+  }
+
+  private async rateAndCommit(partition: number, messages: { offset: string; value: Buffer | null }[], checkpoint: bigint | undefined, firstOffset: bigint): Promise<void> {
+    const { topic, log } = this.options;
+    const catalog = await this.currentCatalog();
+    const usageState = await this.partitionUsageState(partition);
+    const rate = (ratedEarlier: string[]): Promise<RateTaskResult> => {
+      const task = this.buildTask(partition, messages, catalog, usageState, ratedEarlier);
+      return this.pool.run(task, { transferList: [task.records] });
+    };
+    let result = await rate([]);
     for (const corrupt of result.corruptRecords) {
       metrics.problems.inc({ kind: 'corrupt_record' });
       log.error({ topic, partition, offset: corrupt.offset, error: corrupt.error }, 'Kafka record is not a valid event batch; kept in Kafka, not rated');
@@ -148,13 +220,18 @@ export class RaterService {
     // Events rated before (retries, replays) are neither stored nor charged again.
     const earlierCopies = result.ratedEvents.length > 0
       ? await findEarlierCopies(this.options.clickhouse, result.ratedEvents, this.epoch) : new Set<string>();
-    const ratedJson = withoutDuplicateRows(result.ratedJson, result.ratedLineEnds, result.ratedRowIdentities, earlierCopies);
-    await writeBatchRows(this.options.clickhouse, reference, { rawJson: result.rawJson, ratedJson });
-    const debits = aggregateDebits(result.charges.filter((c) => !earlierCopies.has(`${c.tenantId}\u0000${c.source}\u0000${c.id}`)));
+    // Rare (SDK retries, replays): rate the batch again without them, so they
+    // add to neither rows, charges nor the running state of later events.
+    if (earlierCopies.size > 0) result = await rate([...earlierCopies]);
+    await writeBatchRows(this.options.clickhouse, reference, { rawJson: result.rawJson, ratedJson: result.ratedJson });
+    const debits = aggregateDebits(result.charges);
     const nextOffset = BigInt(lastOffset) + 1n;
+    let newCrossings = 0;
     try {
       await this.options.db.transaction(async (tx) => {
         await postUsageDebits(tx, debits, reference);
+        await saveUsageStateChanges(tx, topic, partition, result.usageStateChanges);
+        newCrossings = await recordQuotaCrossings(tx, result.crossings);
         await advanceCheckpoint(tx, topic, partition, checkpoint, nextOffset);
       });
     } catch (err) {
@@ -165,16 +242,21 @@ export class RaterService {
       throw err;
     }
     this.checkpoints.set(partition, nextOffset);
+    if (result.usageState) this.usageStates.set(partition, result.usageState);
+    if (newCrossings > 0) {
+      metrics.quotaExceeded.inc(newCrossings);
+      this.publishQuotaEvents();
+    }
     metrics.checkpointAt.set({ partition: String(partition) }, Date.now() / 1000);
     metrics.batchRecords.observe(messages.length);
     metrics.events.inc({ outcome: 'rated' }, result.ratedCount);
     if (earlierCopies.size > 0) metrics.events.inc({ outcome: 'duplicate_of_earlier_batch' }, earlierCopies.size);
     for (const [reason, count] of Object.entries(result.skipCounts)) metrics.events.inc({ outcome: reason }, count);
     if (result.skipSamples.length > 0) log.debug({ samples: result.skipSamples }, 'events stored raw, not rated');
-    stopTimer();
   }
 
-  private buildTask(partition: number, messages: { offset: string; value: Buffer | null }[], catalog: Catalog): RateTask {
+  private buildTask(partition: number, messages: { offset: string; value: Buffer | null }[], catalog: SharedCatalog,
+    usageState: Uint8Array, ratedEarlier: string[]): RateTask {
     const lengths = new Uint32Array(messages.length);
     const offsets = new Float64Array(messages.length);
     let total = 0;
@@ -190,6 +272,6 @@ export class RaterService {
       if (m.value) view.set(m.value, position);
       position += m.value?.length ?? 0;
     }
-    return { catalog, epoch: this.epoch, partition, records, recordLengths: lengths, recordOffsets: offsets };
+    return { catalog, usageState, ratedEarlier, epoch: this.epoch, partition, records, recordLengths: lengths, recordOffsets: offsets };
   }
 }

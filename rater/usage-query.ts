@@ -1,36 +1,183 @@
-/** Usage totals from ClickHouse `usage_rated` (FINAL: one row per event even before merges). */
+/**
+ * Usage over a time range from ClickHouse, read from the per-window aggregates
+ * (usage_by_day / _hour / _minute) wherever the range allows, and from
+ * `usage_rated FINAL` only for the edges finer than a minute.
+ *
+ * [from, to) is cut into pieces, coarsest first: whole days from usage_by_day,
+ * the hours around them from usage_by_hour, then minutes, then the sub-minute
+ * edges from the raw rows. With a windowSize, only aggregates no coarser than
+ * the window are used (a day row cannot be split into hours). Every piece is
+ * grouped by the same keys and the pieces are summed: exact, since sums of
+ * Decimal and Int64 are associative.
+ */
 import type { ClickHouseClient } from '../platform/clickhouse.ts';
-import type { UsageTotal } from '../schemas/api.ts';
+import { usageWindowTable, type UsageWindow } from '../schemas/clickhouse/ddl.ts';
+import { formatQuantity, toQuantityNanos } from './pricing/quantity.ts';
+import type { UsageGroupBy, UsageRow, UsageTotal, UsageWindowSize } from '../schemas/api.ts';
+
+export type { UsageGroupBy, UsageRow, UsageTotal, UsageWindowSize };
 
 export interface UsageQuery {
   tenant: string;
-  subject: string;
-  meter: string;
+  /** Absent only when grouped by subject. */
+  subject?: string;
+  /** Absent only when grouped by meter. */
+  meter?: string;
   fromMs: number;
   toMs: number;
+  windowSize?: UsageWindowSize;
+  groupBy?: readonly UsageGroupBy[];
+  /** Answers with more rows than this fail with UsageTooLargeError. */
+  rowsMax?: number;
 }
 
-export type { UsageTotal };
+export const USAGE_ROWS_MAX = 10_000;
 
-export async function queryUsageTotal(client: ClickHouseClient, q: UsageQuery): Promise<UsageTotal> {
-  const result = await client.query({
-    query: `SELECT toString(sum(quantity)) AS quantity, toString(sum(amount_micros)) AS amount_micros,
-              count() AS events, anyIf(currency, currency != '') AS currency
-            FROM usage_rated FINAL
-            WHERE tenant = {tenant:String} AND subject = {subject:String} AND meter = {meter:String}
-              AND time >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC') AND time < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')`,
-    query_params: { tenant: q.tenant, subject: q.subject, meter: q.meter, fromMs: q.fromMs, toMs: q.toMs },
-    format: 'JSONEachRow',
+export class UsageTooLargeError extends Error {}
+
+const WINDOW_MS: Record<UsageWindow, number> = { MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 };
+/** Coarsest first. */
+const LEVELS: readonly UsageWindow[] = ['DAY', 'HOUR', 'MINUTE'];
+
+/** A time range and where to read it: an aggregate table, or the raw rows (`null`). */
+export interface UsagePiece {
+  fromMs: number;
+  toMs: number;
+  window: UsageWindow | null;
+}
+
+/** Cuts [fromMs, toMs) into aligned pieces of the coarsest usable level (pure; unit-tested). */
+export function planUsagePieces(fromMs: number, toMs: number, windowSize?: UsageWindow): UsagePiece[] {
+  const levels = windowSize ? LEVELS.filter((l) => WINDOW_MS[l] <= WINDOW_MS[windowSize]) : LEVELS;
+  const pieces: UsagePiece[] = [];
+  const cut = (from: number, to: number, level: number): void => {
+    if (from >= to) return;
+    const window = levels[level];
+    if (window === undefined) {
+      pieces.push({ fromMs: from, toMs: to, window: null });
+      return;
+    }
+    const size = WINDOW_MS[window];
+    const alignedFrom = Math.ceil(from / size) * size;
+    const alignedTo = Math.floor(to / size) * size;
+    if (alignedFrom >= alignedTo) {
+      cut(from, to, level + 1);
+      return;
+    }
+    cut(from, alignedFrom, level + 1);
+    pieces.push({ fromMs: alignedFrom, toMs: alignedTo, window });
+    cut(alignedTo, to, level + 1);
+  };
+  cut(fromMs, toMs, 0);
+  return pieces;
+}
+
+function windowExpression(windowSize: UsageWindowSize | undefined, column: string): string {
+  if (!windowSize) return 'toUInt32(0)';
+  return `toUInt32(toUnixTimestamp(${usageWindowTable(windowSize).startOf}(${column})))`;
+}
+
+function pieceSelect(piece: UsagePiece, index: number, q: UsageQuery, filters: string): string {
+  const from = `fromUnixTimestamp64Milli({from${index}:Int64}, 'UTC')`;
+  const to = `fromUnixTimestamp64Milli({to${index}:Int64}, 'UTC')`;
+  if (piece.window === null) {
+    return `SELECT subject, meter, currency, ${windowExpression(q.windowSize, 'time')} AS w,
+        quantity, amount_micros, toUInt64(1) AS events
+      FROM usage_rated FINAL
+      WHERE tenant = {tenant:String}${filters} AND time >= ${from} AND time < ${to}`;
+  }
+  return `SELECT subject, meter, currency, ${windowExpression(q.windowSize, 'window_start')} AS w,
+        quantity, amount_micros, events
+      FROM ${usageWindowTable(piece.window).table}
+      WHERE tenant = {tenant:String}${filters} AND window_start >= ${from} AND window_start < ${to}`;
+}
+
+interface ResultRow {
+  subject: string;
+  meter: string;
+  currency: string;
+  w: number | string;
+  quantity: string;
+  amount_micros: string;
+  events: number | string;
+}
+
+export async function queryUsage(client: ClickHouseClient, q: UsageQuery): Promise<UsageTotal> {
+  const rowsMax = q.rowsMax ?? USAGE_ROWS_MAX;
+  const pieces = planUsagePieces(q.fromMs, q.toMs, q.windowSize);
+  const params: Record<string, string | number> = { tenant: q.tenant };
+  let filters = '';
+  if (q.subject !== undefined) {
+    filters += ' AND subject = {subject:String}';
+    params.subject = q.subject;
+  }
+  if (q.meter !== undefined) {
+    filters += ' AND meter = {meter:String}';
+    params.meter = q.meter;
+  }
+  pieces.forEach((piece, i) => {
+    params[`from${i}`] = piece.fromMs;
+    params[`to${i}`] = piece.toMs;
   });
-  const [row] = await result.json<{ quantity: string; amount_micros: string; events: string | number; currency: string }>();
+  // subject and meter are either filtered or grouped, so every row names both.
+  const rows: ResultRow[] = pieces.length === 0 ? [] : await (await client.query({
+    query: `SELECT subject, meter, currency, w, toString(sum(quantity)) AS quantity,
+              toString(sum(amount_micros)) AS amount_micros, sum(events) AS events
+            FROM (${pieces.map((p, i) => pieceSelect(p, i, q, filters)).join('\nUNION ALL\n')})
+            GROUP BY subject, meter, currency, w
+            ORDER BY w, subject, meter, currency
+            LIMIT ${rowsMax + 1}`,
+    query_params: params,
+    format: 'JSONEachRow',
+  })).json<ResultRow>();
+  if (rows.length > rowsMax) throw new UsageTooLargeError(`more than ${rowsMax} rows; narrow from/to, use a larger windowSize or group by less`);
+  return summarize(q, rows.map((r) => usageRow(r, q.windowSize)));
+}
+
+function usageRow(r: ResultRow, windowSize: UsageWindowSize | undefined): UsageRow {
+  const startMs = Number(r.w) * 1000;
   return {
-    subject: q.subject,
-    meter: q.meter,
+    windowStart: windowSize ? new Date(startMs).toISOString() : null,
+    windowEnd: windowSize ? new Date(startMs + WINDOW_MS[windowSize]).toISOString() : null,
+    subject: r.subject,
+    meter: r.meter,
+    currency: r.currency === '' ? null : r.currency,
+    quantity: r.quantity,
+    amountMicros: r.amount_micros,
+    events: Number(r.events),
+  };
+}
+
+/** Top-level totals; quantity and amount only where they add up (one meter, one currency). */
+function summarize(q: UsageQuery, rows: UsageRow[]): UsageTotal {
+  const meters = new Set(rows.map((r) => r.meter));
+  const currencies = new Set(rows.flatMap((r) => (r.currency === null ? [] : [r.currency])));
+  let quantityNanos = 0n;
+  let amountMicros = 0n;
+  let events = 0;
+  for (const row of rows) {
+    quantityNanos += decimalToNanos(row.quantity);
+    amountMicros += BigInt(row.amountMicros);
+    events += row.events;
+  }
+  return {
+    subject: q.subject ?? null,
+    meter: q.meter ?? null,
     from: new Date(q.fromMs).toISOString(),
     to: new Date(q.toMs).toISOString(),
-    quantity: row?.quantity ?? '0',
-    amountMicros: row?.amount_micros ?? '0',
-    currency: row?.currency ? row.currency : null,
-    events: Number(row?.events ?? 0),
+    quantity: meters.size > 1 ? null : formatQuantity(quantityNanos),
+    amountMicros: currencies.size > 1 ? null : amountMicros.toString(),
+    currency: currencies.size === 1 ? [...currencies][0]! : null,
+    events,
+    windowSize: q.windowSize ?? null,
+    groupBy: [...(q.groupBy ?? [])],
+    rows,
   };
+}
+
+/** ClickHouse prints Decimal(38, 9) sums as plain decimals ("12.5", "3"). */
+function decimalToNanos(text: string): bigint {
+  const parsed = toQuantityNanos(text);
+  if (!parsed.ok) throw new Error(`ClickHouse returned a quantity that is not a Decimal(38, 9): ${parsed.reason}`);
+  return parsed.nanos;
 }

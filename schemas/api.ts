@@ -1,18 +1,49 @@
 /** Shapes of HTTP API answers shared by the server and the SDK. */
 
-/** `GET /v1/usage`: one subject's total for one meter. Money and quantities are decimal strings: no float rounding. */
-export interface UsageTotal {
+/** Window sizes of `GET /v1/usage?windowSize=` (UTC; a DAY is 24 h). */
+export type UsageWindowSize = 'MINUTE' | 'HOUR' | 'DAY';
+
+/** Dimensions `GET /v1/usage?groupBy=` splits rows by. */
+export type UsageGroupBy = 'subject' | 'meter';
+
+/** One row of a usage answer: one subject, meter and currency, in one window when windowed. */
+export interface UsageRow {
+  /** RFC 3339 start of the window (inclusive); null without windowSize. A window may reach outside from/to: only its part inside counts. */
+  windowStart: string | null;
+  /** RFC 3339 end of the window (exclusive); null without windowSize. */
+  windowEnd: string | null;
   subject: string;
   meter: string;
-  /** RFC 3339, inclusive. */
-  from: string;
-  /** RFC 3339, exclusive. */
-  to: string;
+  /** Null for usage rated without a price (no currency). */
+  currency: string | null;
   /** Exact decimal string. */
   quantity: string;
   /** Integer micro-units of `currency`, as a string (it may exceed 2^53). */
   amountMicros: string;
-  /** Null when no rated usage names a currency yet. */
+  events: number;
+}
+
+/**
+ * `GET /v1/usage`: rated usage over [from, to). The top level is the total of
+ * `rows`. Money and quantities are decimal strings: no float rounding.
+ */
+export interface UsageTotal {
+  /** The subject filter; null when grouped by subject without one. */
+  subject: string | null;
+  /** The meter filter; null when grouped by meter without one. */
+  meter: string | null;
+  /** RFC 3339, inclusive. */
+  from: string;
+  /** RFC 3339, exclusive. */
+  to: string;
+  /** Exact decimal string; null when the rows span several meters (units differ). */
+  quantity: string | null;
+  /** Integer micro-units of `currency`, as a string; null when the rows span several currencies. */
+  amountMicros: string | null;
+  /** Null when no rated usage names a currency yet, or when the rows span several. */
   currency: string | null;
   events: number;
+  windowSize: UsageWindowSize | null;
+  groupBy: UsageGroupBy[];
+  rows: UsageRow[];
 }

@@ -410,7 +410,8 @@ describe('lifecycle', () => {
 });
 
 describe('read helpers', () => {
-  const total = { subject: 'cust_1', meter: 'tokens', from: '2026-11-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z', quantity: '1200', amountMicros: '24000', currency: 'USD', events: 1 };
+  const total = { subject: 'cust_1', meter: 'tokens', from: '2026-11-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z', quantity: '1200', amountMicros: '24000', currency: 'USD', events: 1,
+    windowSize: null, groupBy: [], rows: [{ windowStart: null, windowEnd: null, subject: 'cust_1', meter: 'tokens', currency: 'USD', quantity: '1200', amountMicros: '24000', events: 1 }] };
 
   it('usage() asks /v1/usage with the query and returns the total', async () => {
     server.reply = () => ({ status: 200, body: total });

@@ -11,7 +11,7 @@ export {
   type AnyErrorCode, type KnownErrorCode, type SdkErrorCode,
   type RejectedEvent, type DeliveryFailure, type WireRejection,
 } from './errors.ts';
-export type { UsageQuery, UsageTotal, AccessCheck } from './read-api.ts';
+export type { UsageQuery, UsageTotal, UsageRow, UsageWindowSize, UsageGroupBy, AccessCheck } from './read-api.ts';
 export type { Transport, SendOutcome, Encoding } from './transport.ts';
 export type { StreamHello } from './ws-transport.ts';
 export type { UsageEvent } from '../schemas/event.ts';

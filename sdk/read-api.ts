@@ -3,19 +3,23 @@ import { parseRetryAfterMs } from './backoff.ts';
 import { TollgateError } from './errors.ts';
 import { anySignal } from './transport.ts';
 import { errorMessage, errorOf, isRecord, parseJson, withTrailingSlash } from './http-transport.ts';
-import type { UsageTotal } from '../schemas/api.ts';
+import type { UsageGroupBy, UsageRow, UsageTotal, UsageWindowSize } from '../schemas/api.ts';
 
 export interface UsageQuery {
-  subject: string;
-  /** A meter slug, e.g. `tokens`. */
-  meter: string;
+  /** Required unless `groupBy` includes `subject`. */
+  subject?: string;
+  /** A meter slug, e.g. `tokens`. Required unless `groupBy` includes `meter`. */
+  meter?: string;
   /** Inclusive start; default: the beginning of time. */
   from?: Date | string;
   /** Exclusive end; default: open-ended. */
   to?: Date | string;
+  /** Rows per UTC minute, hour or day; default: one row per group over the whole range. */
+  windowSize?: UsageWindowSize;
+  groupBy?: UsageGroupBy[];
 }
 
-export type { UsageTotal };
+export type { UsageGroupBy, UsageRow, UsageTotal, UsageWindowSize };
 
 /** `GET /v1/entitlements/{subject}/{feature}`. */
 export interface AccessCheck {
@@ -55,9 +59,13 @@ export async function getJson(options: ReadApiOptions, path: string, signal: Abo
 }
 
 export function usagePath(query: UsageQuery): string {
-  const params = new URLSearchParams({ subject: query.subject, meter: query.meter });
+  const params = new URLSearchParams();
+  if (query.subject !== undefined) params.set('subject', query.subject);
+  if (query.meter !== undefined) params.set('meter', query.meter);
   if (query.from !== undefined) params.set('from', rfc3339(query.from));
   if (query.to !== undefined) params.set('to', rfc3339(query.to));
+  if (query.windowSize !== undefined) params.set('windowSize', query.windowSize);
+  if (query.groupBy !== undefined && query.groupBy.length > 0) params.set('groupBy', query.groupBy.join(','));
   return `v1/usage?${params.toString()}`;
 }
 
@@ -65,11 +73,22 @@ export function entitlementPath(subject: string, feature: string): string {
   return `v1/entitlements/${encodeURIComponent(subject)}/${encodeURIComponent(feature)}`;
 }
 
+const stringOrNull = (value: unknown): boolean => typeof value === 'string' || value === null;
+
+function isUsageRow(row: unknown): boolean {
+  return isRecord(row)
+    && ['subject', 'meter', 'quantity', 'amountMicros'].every((key) => typeof row[key] === 'string')
+    && ['windowStart', 'windowEnd', 'currency'].every((key) => stringOrNull(row[key]))
+    && typeof row.events === 'number';
+}
+
 export function parseUsageTotal(body: unknown): UsageTotal {
   const ok = isRecord(body)
-    && ['subject', 'meter', 'from', 'to', 'quantity', 'amountMicros'].every((key) => typeof body[key] === 'string')
-    && (typeof body.currency === 'string' || body.currency === null)
-    && typeof body.events === 'number';
+    && ['from', 'to'].every((key) => typeof body[key] === 'string')
+    && ['subject', 'meter', 'quantity', 'amountMicros', 'currency', 'windowSize'].every((key) => stringOrNull(body[key]))
+    && typeof body.events === 'number'
+    && Array.isArray(body.groupBy) && body.groupBy.every((g) => typeof g === 'string')
+    && Array.isArray(body.rows) && body.rows.every(isUsageRow);
   if (!ok) throw new TollgateError('TG_SDK_UNEXPECTED_RESPONSE', `/v1/usage answered ${JSON.stringify(body)}`);
   return body as unknown as UsageTotal;
 }

@@ -78,7 +78,7 @@ describe('SDK against a Tollgate node', () => {
     await client.flush();
     expect(client.stats()).toMatchObject({ accepted: 3 });
     const query = { subject: DEMO.subject, meter: DEMO.meter, from: window.from, to: window.to };
-    const total = await eventually(() => client.usage(query), (u) => u.events >= 2 && BigInt(u.quantity) >= 10n);
+    const total = await eventually(() => client.usage(query), (u) => u.events >= 2 && BigInt(u.quantity ?? 0) >= 10n);
     expect(total).toMatchObject({ quantity: '10', events: 2 });
     await client.close();
   });

@@ -10,6 +10,7 @@ import type { TestProject } from 'vitest/node';
 import 'vitest';
 import { infraDown, infraUp, projectRoot, type InfraEndpoints, type InfraOptions } from '../scripts/infra.ts';
 import { join } from 'node:path';
+import { CLICKHOUSE_OBJECTS_DROP_ORDER } from '../schemas/clickhouse/ddl.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -38,7 +39,8 @@ async function resetPostgres(adminUrl: string, database: string): Promise<void> 
 async function resetClickhouse(url: string): Promise<void> {
   const client = createClient({ url });
   try {
-    for (const table of ['usage_rated', 'events_raw']) await client.command({ query: `DROP TABLE IF EXISTS ${table} SYNC` });
+    // Views before the tables they read (schemas/clickhouse/ddl.ts lists them in that order).
+    for (const table of CLICKHOUSE_OBJECTS_DROP_ORDER) await client.command({ query: `DROP TABLE IF EXISTS ${table} SYNC` });
   } finally {
     await client.close();
   }

@@ -2,7 +2,7 @@
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../platform/config.ts';
 import { createLogger } from '../platform/log.ts';
-import { startSingleNode, type SingleNode } from '../cli/single-node.ts';
+import { startSingleNode, type SingleNode, type SingleNodeOptions } from '../cli/single-node.ts';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const infra = inject('infra');
@@ -16,7 +16,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...config, ...overrides };
 }
 
-export async function startTestNode(overrides: Partial<Config> = {}, options: { rater?: boolean } = {}): Promise<SingleNode> {
+export async function startTestNode(overrides: Partial<Config> = {}, options: Pick<SingleNodeOptions, 'rater' | 'roles'> = {}): Promise<SingleNode> {
   const config = testConfig(overrides);
   return startSingleNode(config, createLogger(config.logLevel, 'test-node'), { ...options });
 }

@@ -51,6 +51,12 @@ export const SCENARIO_DEFINITIONS: Record<ScenarioName, ScenarioDefinition> = {
     requires: ['postgres-ceiling'],
     run: async (ctx, prior) => (await import('./ledger.ts')).runLedger(ctx, prior),
   },
+  rater: {
+    name: 'rater',
+    title: (o) => `rater alone: ${o.events} events per phase from Kafka, 1 and 2 worker threads, vs the bare ClickHouse insert of the same rows`,
+    requires: [],
+    run: async (ctx) => (await import('./rater.ts')).runRater(ctx),
+  },
   skeleton: {
     name: 'skeleton',
     title: (o) => `single node end to end: ${o.events} events in requests of ${o.batch}, ${o.connections} connections, ${o.customers || 1} customers`,

@@ -13,6 +13,73 @@
  * `non_replicated_deduplication_window` makes insert tokens effective on a
  * single node (measured: without it identical token inserts are all kept).
  */
+/** Window sizes of the usage aggregates; `GET /v1/usage?windowSize=` takes the same names. */
+export const USAGE_WINDOWS = ['MINUTE', 'HOUR', 'DAY'] as const;
+export type UsageWindow = (typeof USAGE_WINDOWS)[number];
+
+/** The aggregate table (`usage_by_minute` …) and the materialized view that fills it from `usage_rated`. */
+export function usageWindowTable(window: UsageWindow): { table: string; view: string; startOf: string } {
+  const unit = window.toLowerCase();
+  const startOf = { MINUTE: 'toStartOfMinute', HOUR: 'toStartOfHour', DAY: 'toStartOfDay' }[window];
+  return { table: `usage_by_${unit}`, view: `usage_by_${unit}_mv`, startOf };
+}
+
+/**
+ * Per (tenant, subject, meter, currency, window) sums for dashboards and the usage API.
+ * Exact: quantity stays Decimal(38, 9) and amounts Int64 micro-units (sums of
+ * SimpleAggregateFunction columns merge by addition, never through Float).
+ * Counted once: the rater inserts each event once (it drops in-batch and
+ * earlier-batch duplicates before inserting), and a retried insert carries the
+ * same insert_deduplication_token, which ClickHouse passes to dependent views
+ * (`deduplicate_blocks_in_dependent_materialized_views`, default 1 since
+ * 24.x, set explicitly by the writer) — effective only because the target
+ * table has its own `non_replicated_deduplication_window` (measured on chdb
+ * 26.7: without it a retried insert was counted twice in the view).
+ * The view reads each inserted block only, so FINAL on usage_rated is not
+ * needed (and not possible) here.
+ */
+function usageWindowDdl(window: UsageWindow): string[] {
+  const { table, view, startOf } = usageWindowTable(window);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (
+      tenant LowCardinality(String),
+      subject String,
+      meter LowCardinality(String),
+      currency LowCardinality(String),
+      window_start DateTime('UTC'),
+      quantity SimpleAggregateFunction(sum, Decimal(38, 9)),
+      quantity_min SimpleAggregateFunction(min, Decimal(38, 9)),
+      quantity_max SimpleAggregateFunction(max, Decimal(38, 9)),
+      amount_micros SimpleAggregateFunction(sum, Int64),
+      events SimpleAggregateFunction(sum, UInt64),
+      last_event_time SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+    ) ENGINE = AggregatingMergeTree
+    PARTITION BY toYYYYMM(window_start)
+    ORDER BY (tenant, subject, meter, currency, window_start)
+    SETTINGS non_replicated_deduplication_window = 10000`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${view} TO ${table} AS ${usageWindowSelect(window, 'usage_rated')}`,
+  ];
+}
+
+/** The view's query; also backfills a new view from existing rows (platform/clickhouse.ts, `usage_rated FINAL`). */
+export function usageWindowSelect(window: UsageWindow, from: string): string {
+  const { startOf } = usageWindowTable(window);
+  // `src.` names the column where an output alias of the same name would shadow it.
+  return `SELECT tenant, subject, meter, currency, ${startOf}(src.time) AS window_start,
+        sum(src.quantity) AS quantity, min(src.quantity) AS quantity_min, max(src.quantity) AS quantity_max,
+        sum(src.amount_micros) AS amount_micros, toUInt64(count()) AS events, max(src.time) AS last_event_time
+      FROM ${from} AS src
+      GROUP BY tenant, subject, meter, currency, window_start`;
+}
+
+/** Every ClickHouse object the DDL creates, views first: the order to drop them in. */
+export const CLICKHOUSE_OBJECTS_DROP_ORDER: readonly string[] = [
+  ...USAGE_WINDOWS.map((w) => usageWindowTable(w).view),
+  ...USAGE_WINDOWS.map((w) => usageWindowTable(w).table),
+  'usage_rated',
+  'events_raw',
+];
+
 export const CLICKHOUSE_DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS events_raw (
     tenant LowCardinality(String),
@@ -54,4 +121,5 @@ export const CLICKHOUSE_DDL: readonly string[] = [
   SETTINGS non_replicated_deduplication_window = 10000`,
   // Tables created before the column existed (dev data under .state) get it here.
   `ALTER TABLE usage_rated ADD COLUMN IF NOT EXISTS kafka_epoch LowCardinality(String) AFTER kafka_offset`,
+  ...USAGE_WINDOWS.flatMap((w) => usageWindowDdl(w)),
 ];
