@@ -16,10 +16,11 @@ export const KAFKA_CEILING_PARTITIONS = 48;
 /** The mock broker keeps ≈5 MB per partition and drops the oldest beyond (DESIGN §10); stay under with margin. */
 export const PARTITION_BYTES_BUDGET = 4 * 1024 * 1024;
 
+/** Overridable (TOLLGATE_BENCH_*) so that a bench can run beside test suites or another bench on one machine. */
 export const BENCH_INFRA: InfraOptions = {
-  stateDir: join(projectRoot, '.state', 'bench'),
-  pgPort: 54349,
-  clickhousePort: 18143,
+  stateDir: process.env.TOLLGATE_BENCH_STATE_DIR ?? join(projectRoot, '.state', 'bench'),
+  pgPort: Number(process.env.TOLLGATE_BENCH_PG_PORT ?? 54349),
+  clickhousePort: Number(process.env.TOLLGATE_BENCH_CLICKHOUSE_PORT ?? 18143),
   topics: { ...DEFAULT_TOPICS, [KAFKA_CEILING_TOPIC]: KAFKA_CEILING_PARTITIONS },
 };
 
@@ -105,7 +106,7 @@ export class BenchContext {
     if (!this.endpoints) return;
     await this.endpoints.catch(() => undefined);
     if (this.options.keepInfra) {
-      this.say(`infrastructure left running (state ${this.stateDir}); stop it with: TOLLGATE_STATE_DIR=.state/bench TOLLGATE_PG_PORT=54349 TOLLGATE_CLICKHOUSE_PORT=18143 npx tsx scripts/infra.ts down`);
+      this.say(`infrastructure left running (state ${this.stateDir}); stop it with: TOLLGATE_STATE_DIR=${this.stateDir} TOLLGATE_PG_PORT=${BENCH_INFRA.pgPort} TOLLGATE_CLICKHOUSE_PORT=${BENCH_INFRA.clickhousePort} npx tsx scripts/infra.ts down`);
       return;
     }
     await infraDown({ ...BENCH_INFRA, log: (line) => this.say(line) });

@@ -17,6 +17,7 @@ import { createApp, listen, sendJson, trackAbort } from '../platform/uws.ts';
 import { Authenticator, EventProducer, EventRateLimiter, registerIngestRoutes, registerStreamRoutes } from '../ingest/index.ts';
 import type { TenantResolver } from '../platform/tenant.ts';
 import { RaterService, registerUsageRoutes, adoptBrokerIncarnation } from '../rater/index.ts';
+import { registerCatalogRoutes } from '../rater/index.ts';
 import { registerWalletRoutes } from '../ledger/http-routes.ts';
 import { registerLedgerRoutes } from '../ledger/ledger-routes.ts';
 import { startLedgerBackground } from '../ledger/index.ts';
@@ -136,6 +137,7 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
   }
   if (roles.has('api')) {
     registerUsageRoutes(app, { clickhouse, resolveTenant, log });
+    registerCatalogRoutes(app, { db: postgres.db, resolveTenant, log: log.child({ component: 'catalog' }) });
     registerWalletRoutes(app, { db: postgres.db, resolveTenant, log });
     registerVoucherRoutes(app, { db: postgres.db, resolveTenant, log: log.child({ component: 'vouchers' }) });
     registerLedgerRoutes(app, { db: postgres.db, resolveTenant, log });

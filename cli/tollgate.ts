@@ -16,6 +16,8 @@ import { DEMO } from './demo-data.ts';
 import { startSingleNode } from './single-node.ts';
 import { KEYS_HELP, keysCommand, KeysUsageError } from './keys.ts';
 import { VOUCHERS_HELP, vouchersCommand } from './vouchers.ts';
+import { ROUTERS_HELP, routerGatewayCommand, routersCommand, RoutersUsageError } from '../router-gateway/cli.ts';
+import { INVOICE_HELP, invoiceCommand, invoicerDaemonCommand, InvoiceUsageError } from '../invoicer/cli.ts';
 import { SERVE_HELP, serveCommand, ServeUsageError } from '../ops/serve.ts';
 import { seedDemoWorld } from '../ops/demo-world.ts';
 import { startDemoTraffic } from '../ops/demo-traffic.ts';
@@ -36,6 +38,8 @@ Usage:
 ${SERVE_HELP}
 ${KEYS_HELP}
 ${VOUCHERS_HELP}
+${ROUTERS_HELP}
+${INVOICE_HELP}
   tollgate help
       This text.
 
@@ -126,6 +130,10 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': return serveCommand(rest);
     case 'keys': return keysCommand(rest, configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
     case 'vouchers': return vouchersCommand(rest, configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
+    case 'routers': return routersCommand(rest, configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
+    case 'router-gateway': return routerGatewayCommand(configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
+    case 'invoice': return invoiceCommand(rest, configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
+    case 'invoicer': return invoicerDaemonCommand(rest, configFromEnvAndInfra(process.env.TOLLGATE_STATE_DIR ?? '.state'));
     case undefined: case 'help': case '--help': case '-h':
       process.stdout.write(HELP);
       return;
@@ -134,8 +142,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof KeysUsageError || err instanceof ServeUsageError) console.error(`tollgate: ${err.message}\n\n${HELP}`);
+  if (err instanceof UsageError || err instanceof KeysUsageError || err instanceof ServeUsageError || err instanceof RoutersUsageError || err instanceof InvoiceUsageError) console.error(`tollgate: ${err.message}\n\n${HELP}`);
   else if (err instanceof ConfigError) console.error(`tollgate: ${err.message}`);
   else console.error(`tollgate: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-  process.exit(err instanceof UsageError || err instanceof KeysUsageError || err instanceof ServeUsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof KeysUsageError || err instanceof ServeUsageError || err instanceof RoutersUsageError || err instanceof InvoiceUsageError ? 2 : 1);
 });

@@ -92,7 +92,7 @@ export async function runInvoices(db: Database, clickhouse: ClickHouseClient, op
       summary.skipped += built.length - created.length;
       for (const b of built.filter((x) => createdIds.has(x.id))) addTotals(summary, b);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = failureReason(err);
       const failedIds = new Set(summary.failures.map((f) => f.customerId));
       const failures = batch.filter((c) => !failedIds.has(c.customerId)).map((c) => ({ tenantId, customerId: c.customerId, reason }));
       summary.failures.push(...failures);
@@ -126,6 +126,13 @@ async function writeBatch(db: Database, built: readonly BuiltInvoice[], correlat
     }
   }
   throw lastError;
+}
+
+/** The database's own message when there is one (drizzle wraps it with the whole query), bounded. */
+function failureReason(err: unknown): string {
+  const cause = (err as { cause?: unknown })?.cause;
+  const message = cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
+  return message.slice(0, 300);
 }
 
 function addTotals(summary: RunSummary, b: BuiltInvoice): void {

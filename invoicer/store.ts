@@ -80,6 +80,10 @@ function assertApplied(results: readonly string[], transfers: readonly TransferI
 /** Finalizes the given drafts (others are left alone); returns the finalized ids. */
 export async function finalizeDrafts(tx: Queryable, invoiceIds: readonly string[], nowMs: number = Date.now()): Promise<string[]> {
   if (invoiceIds.length === 0) return [];
+  // Lock first (FOR UPDATE cannot go with GROUP BY): a concurrent finalize of the same draft waits, then finds it finalized.
+  const locked = (await exec<{ id: string }>(tx, sql`SELECT id::text FROM invoices WHERE id = ANY(${sql.param([...invoiceIds])}::uuid[])
+    AND status = 'draft' ORDER BY id FOR UPDATE`)).rows.map((r) => r.id);
+  if (locked.length === 0) return [];
   const drafts = (await exec<DraftRow>(tx, sql`
     SELECT i.id, i.tenant_id, i.customer_id, i.currency, i.period, i.total_micros, i.correlation_id,
       coalesce(sum(l.amount_micros) FILTER (WHERE l.kind IN ('recurring', 'minimum_commitment')), 0)::bigint AS charges,
@@ -87,9 +91,8 @@ export async function finalizeDrafts(tx: Queryable, invoiceIds: readonly string[
       coalesce(sum(l.amount_micros) FILTER (WHERE l.kind = 'tax'), 0)::bigint AS tax,
       coalesce(sum(l.amount_micros) FILTER (WHERE l.kind = 'rounding'), 0)::bigint AS rounding
     FROM invoices i LEFT JOIN invoice_lines l ON l.invoice_id = i.id
-    WHERE i.id = ANY(${sql.param([...invoiceIds])}::uuid[]) AND i.status = 'draft'
-    GROUP BY i.id ORDER BY i.tenant_id, i.customer_id
-    FOR UPDATE OF i`)).rows;
+    WHERE i.id = ANY(${sql.param(locked)}::uuid[])
+    GROUP BY i.id ORDER BY i.tenant_id, i.customer_id`)).rows;
   if (drafts.length === 0) return [];
 
   const numbers = await takeNumbers(tx, drafts);

@@ -22,7 +22,7 @@ const LIVE_PREDICATE = `(() => {
 })()`;
 /** Evaluated in the page (a plain function, for the same reason): the cells of each row. */
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const ROW_CELLS = new Function('rows', 'return rows.map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => td.textContent ?? ""));') as (rows: Element[]) => string[][];
+const ROW_CELLS = new Function('rows', 'return rows.map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => td.textContent ?? ""));') as (rows: unknown[]) => string[][];
 
 export interface LivePageCapture {
   ingestRateText: string;

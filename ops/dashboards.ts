@@ -62,3 +62,4 @@ export function provisionedDatasources(): { name: string; uid: string; type: str
 }
 
 export const CLICKHOUSE_DATASOURCE_TYPE = 'grafana-clickhouse-datasource';
+export const POSTGRES_DATASOURCE_TYPE = 'grafana-postgresql-datasource';

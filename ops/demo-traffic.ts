@@ -41,7 +41,7 @@ export function demoEvent(runId: string, n: number, now: Date): Record<string, u
 }
 
 export function startDemoTraffic(options: DemoTrafficOptions): DemoTraffic {
-  const tickMs = options.tickMs ?? 250;
+  const tickMs = options.tickMs ?? 1000;
   const perTick = Math.max(1, Math.round((options.eventsPerSecond * tickMs) / 1000));
   const runId = Date.now().toString(36);
   const totals = { accepted: 0, rejected: 0, failedRequests: 0 };

@@ -30,6 +30,12 @@ describe('expandQuery (Grafana variables and ClickHouse plugin macros)', () => {
     expect(() => expandQuery("subject = '${customer}'", ctx)).toThrow(/no value for variable \$customer/);
   });
 
+  it('expands Grafana\'s Postgres macros for the postgres dialect', () => {
+    expect(expandQuery('$__timeFilter(q.created_at) AND x > $__timeFrom()', ctx, 'postgres'))
+      .toBe("q.created_at BETWEEN '2026-11-24T10:00:00.250Z' AND '2026-11-25T10:00:00.750Z' AND x > '2026-11-24T10:00:00.250Z'");
+    expect(() => expandQuery('$__timeInterval(t)', ctx, 'postgres')).toThrow(/unknown macro/);
+  });
+
   it('checks the macro arity', () => {
     expect(() => expandQuery('$__timeFilter()', ctx)).toThrow(/takes 1 argument/);
   });

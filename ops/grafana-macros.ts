@@ -8,6 +8,9 @@
  *    `$__dateFilter(col)`, `$__timeInterval(col)`, `$__timeInterval_ms(col)`,
  *    `$__interval_s` — with the expansions the plugin documents (seconds as
  *    `toDateTime(N)`, milliseconds as `fromUnixTimestamp64Milli(N)`).
+ * For Grafana's Postgres datasource (dialect `postgres`) the macros are
+ * Grafana's SQL ones: `$__timeFilter(col)` → `col BETWEEN '<from>' AND '<to>'`
+ * (RFC 3339), `$__timeFrom()`, `$__timeTo()`.
  * An unknown `$__macro` or variable is an error, never left in the SQL.
  */
 
@@ -48,10 +51,21 @@ function formatVariable(name: string, value: string | string[], format: string |
   }
 }
 
-export function expandQuery(sql: string, ctx: QueryContext): string {
+const iso = (ms: number): string => `'${new Date(ms).toISOString()}'`;
+
+const POSTGRES_MACROS: Record<string, { arity: number; expand: Macro }> = {
+  timeFilter: { arity: 1, expand: (c, [col]) => `${col} BETWEEN ${iso(c.fromMs)} AND ${iso(c.toMs)}` },
+  timeFrom: { arity: 0, expand: (c) => iso(c.fromMs) },
+  timeTo: { arity: 0, expand: (c) => iso(c.toMs) },
+};
+
+export type SqlDialect = 'clickhouse' | 'postgres';
+
+export function expandQuery(sql: string, ctx: QueryContext, dialect: SqlDialect = 'clickhouse'): string {
+  const macros = dialect === 'clickhouse' ? MACROS : POSTGRES_MACROS;
   // Macros first: `$__name(args)` or `$__name`; longest names first so `timeFilter_ms` is not read as `timeFilter`.
   let out = sql.replace(/\$__([A-Za-z_]+)(\(([^()]*)\))?/g, (whole, name: string, _paren: string | undefined, argText: string | undefined) => {
-    const macro = MACROS[name];
+    const macro = macros[name];
     if (!macro) throw new Error(`unknown macro $__${name} in: ${whole}`);
     const args = argText === undefined ? [] : argText.split(',').map((a) => a.trim()).filter(Boolean);
     if (args.length !== macro.arity) throw new Error(`$__${name} takes ${macro.arity} argument(s), got ${args.length}`);

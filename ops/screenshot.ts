@@ -6,7 +6,7 @@
  * figures are live in headless Chromium, saves docs/img/live-page.png, and
  * stops everything it started.
  *
- *   npm run screenshot [-- --out docs/img/live-page.png] [--keep-infra]
+ *   npm run screenshot [-- --out docs/img/live-page.png] [--warm-up-seconds 30] [--keep-infra]
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -21,7 +21,8 @@ import { seedDemoWorld } from './demo-world.ts';
 
 const INFRA = { stateDir: join(projectRoot, '.state', 'screenshot'), pgPort: 54352, clickhousePort: 18152 };
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, 'keep-infra': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { out: { type: 'string' }, 'keep-infra': { type: 'boolean' }, 'warm-up-seconds': { type: 'string' } } });
+const warmUpSeconds = Number(values['warm-up-seconds'] ?? 30);
 const out = resolve(values.out ?? join(projectRoot, 'docs', 'img', 'live-page.png'));
 const log = createLogger(process.env.TOLLGATE_LOG_LEVEL ?? 'warn', 'screenshot');
 const infraLog = (line: string): void => { process.stderr.write(`${line}\n`); };
@@ -38,8 +39,8 @@ try {
   await seedDemoWorld(node.postgres.db, config.defaultTenant);
   const traffic = startDemoTraffic({ baseUrl: node.url, eventsPerSecond: 300, log });
   node.shutdown.add('demo traffic', traffic.stop);
-  // Let a few refreshes pass so the 10-second ingest rate is steady, not the first sample.
-  await new Promise((done) => setTimeout(done, 12_000));
+  // Traffic first: the rater's group join takes seconds, and the rates should show the steady state, not the start.
+  await new Promise((done) => setTimeout(done, warmUpSeconds * 1000));
   mkdirSync(dirname(out), { recursive: true });
   const capture = await captureLivePage(`${node.url}/`, out, { timeoutMs: 90_000 });
   process.stdout.write(`${out}: ${capture.screenshotBytes} bytes; ingest ${capture.ingestRateText} events/s, rated ${capture.ratedRateText} events/s, `

@@ -3,7 +3,7 @@
  * the local chdb endpoint (scripts/clickhouse-http.ts).
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { CLICKHOUSE_DDL, USAGE_WINDOWS, usageWindowSelect, usageWindowTable } from '../schemas/clickhouse/ddl.ts';
+import { CLICKHOUSE_DDL, CLICKHOUSE_OBSOLETE_OBJECTS, USAGE_WINDOWS_TABLE, USAGE_WINDOWS_VIEW, usageWindowsSelect } from '../schemas/clickhouse/ddl.ts';
 
 export type { ClickHouseClient };
 
@@ -23,26 +23,28 @@ export function connectClickhouse(url: string): ClickHouseClient {
 }
 
 /**
- * Applies the DDL. A usage view created over an existing `usage_rated` (data
- * from before the views existed) is backfilled from `usage_rated FINAL` right
- * after it is created. Rows inserted between the view's creation and the
- * backfill would count twice, so apply the schema before the rater starts
- * (every entry point does).
+ * Applies the DDL. Objects of an earlier layout are dropped first. A usage
+ * view created over an existing `usage_rated` (data from before the view
+ * existed) is backfilled from `usage_rated FINAL` right after it is created.
+ * Rows inserted between the view's creation and the backfill would count
+ * twice, so apply the schema before the rater starts (every entry point does).
  */
 export async function applyClickhouseSchema(client: ClickHouseClient): Promise<void> {
-  const existing = await existingTables(client);
+  let existing = await existingTables(client);
+  for (const obsolete of CLICKHOUSE_OBSOLETE_OBJECTS) {
+    if (existing.get(obsolete.name) === obsolete.engine) await client.command({ query: `DROP TABLE IF EXISTS ${obsolete.name} SYNC` });
+  }
+  existing = await existingTables(client);
   for (const statement of CLICKHOUSE_DDL) await client.command({ query: statement });
-  if (!existing.has('usage_rated')) return;
-  for (const window of USAGE_WINDOWS) {
-    const { table, view } = usageWindowTable(window);
-    if (existing.has(view)) continue;
-    await client.command({ query: `INSERT INTO ${table} ${usageWindowSelect(window, 'usage_rated FINAL')}` });
+  if (existing.has('usage_rated') && !existing.has(USAGE_WINDOWS_VIEW)) {
+    await client.command({ query: `INSERT INTO ${USAGE_WINDOWS_TABLE} ${usageWindowsSelect('usage_rated FINAL')}` });
   }
 }
 
-async function existingTables(client: ClickHouseClient): Promise<Set<string>> {
-  const result = await client.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' });
-  return new Set((await result.json<{ name: string }>()).map((r) => r.name));
+/** Table name → engine, of the current database. */
+async function existingTables(client: ClickHouseClient): Promise<Map<string, string>> {
+  const result = await client.query({ query: 'SELECT name, engine FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' });
+  return new Map((await result.json<{ name: string; engine: string }>()).map((r) => [r.name, r.engine]));
 }
 
 /**

@@ -87,6 +87,9 @@ export const SETTINGS = {
   radiusRequireMessageAuthenticator: { env: 'TOLLGATE_RADIUS_REQUIRE_MESSAGE_AUTHENTICATOR', description: 'drop Access-Requests without Message-Authenticator (BlastRADIUS mitigation)', parse: oneOf('true', 'false'), defaultValue: 'true' },
   radiusInFlightPacketsMax: { env: 'TOLLGATE_RADIUS_IN_FLIGHT_PACKETS_MAX', description: 'accounting packets in progress before new ones are dropped (the NAS resends)', parse: integer(1, 1_000_000), defaultValue: 20_000 },
   routerSecretKey: { env: 'TOLLGATE_ROUTER_SECRET_KEY', description: 'base64 32-byte AES-256-GCM key sealing router credentials (required by the router gateway and `tollgate routers`)', parse: text, defaultValue: '', secret: true },
+  // Invoicer (invoicer/README.md).
+  invoicerCron: { env: 'TOLLGATE_INVOICER_CRON', description: 'when the invoicer daemon runs the previous month\'s invoices (5-field cron, UTC; off = never)', parse: text, defaultValue: '0 2 1 * *' },
+  paymentWebhookSecret: { env: 'TOLLGATE_PAYMENT_WEBHOOK_SECRET', description: 'HMAC secret of the payment provider webhook (empty = the endpoint refuses every request)', parse: text, defaultValue: '', secret: true },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;

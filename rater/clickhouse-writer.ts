@@ -20,7 +20,7 @@ async function insertJsonEachRow(client: ClickHouseClient, table: string, rows: 
   const result = await client.exec({
     query: `INSERT INTO ${table} FORMAT JSONEachRow`,
     values: Readable.from([Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength)], { objectMode: false }),
-    // The views over usage_rated (usage_by_minute …) de-duplicate a retried block too, so
+    // The view over usage_rated (usage_windows_mv) de-duplicates a retried block too, so
     // a retry is counted once there as well (servers before 24.x default this to 0).
     clickhouse_settings: { insert_deduplication_token: token, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 },
   });

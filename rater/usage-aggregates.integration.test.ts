@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { applyClickhouseSchema, connectClickhouse, type ClickHouseClient } from '../platform/clickhouse.ts';
-import { USAGE_WINDOWS, usageWindowTable } from '../schemas/clickhouse/ddl.ts';
+import { CLICKHOUSE_OBJECTS_DROP_ORDER, USAGE_WINDOWS, usageWindowTable } from '../schemas/clickhouse/ddl.ts';
 import { writeBatchRows } from './clickhouse-writer.ts';
 import type { RatedRow } from './rate-events.ts';
 import { queryUsage, UsageTooLargeError, type UsageQuery } from './usage-query.ts';
@@ -138,6 +138,16 @@ describe('usage aggregates (materialized views)', () => {
       };
       expect({ round, rows: await apiUsage(query) }).toEqual({ round, rows: await rawUsage(query) });
     }
+  });
+
+  it('backfills the aggregates from usage_rated when the view is created over existing rows', async () => {
+    const before = await Promise.all(USAGE_WINDOWS.map(viewTotals));
+    // A database from before the views: usage_rated holds rows, the aggregates do not exist.
+    for (const name of CLICKHOUSE_OBJECTS_DROP_ORDER.filter((n) => n !== 'usage_rated' && n !== 'events_raw')) {
+      await clickhouse.command({ query: `DROP TABLE IF EXISTS ${name} SYNC` });
+    }
+    await applyClickhouseSchema(clickhouse);
+    expect(await Promise.all(USAGE_WINDOWS.map(viewTotals))).toEqual(before);
   });
 
   it('refuses an answer over the row limit instead of truncating it', async () => {

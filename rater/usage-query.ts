@@ -1,17 +1,17 @@
 /**
  * Usage over a time range from ClickHouse, read from the per-window aggregates
- * (usage_by_day / _hour / _minute) wherever the range allows, and from
+ * (usage_windows: DAY, HOUR, MINUTE rows) wherever the range allows, and from
  * `usage_rated FINAL` only for the edges finer than a minute.
  *
- * [from, to) is cut into pieces, coarsest first: whole days from usage_by_day,
- * the hours around them from usage_by_hour, then minutes, then the sub-minute
+ * [from, to) is cut into pieces, coarsest first: whole days from the DAY rows,
+ * the hours around them from HOUR rows, then minutes, then the sub-minute
  * edges from the raw rows. With a windowSize, only aggregates no coarser than
  * the window are used (a day row cannot be split into hours). Every piece is
  * grouped by the same keys and the pieces are summed: exact, since sums of
  * Decimal and Int64 are associative.
  */
 import type { ClickHouseClient } from '../platform/clickhouse.ts';
-import { usageWindowTable, type UsageWindow } from '../schemas/clickhouse/ddl.ts';
+import { USAGE_WINDOWS_TABLE, usageWindowTable, type UsageWindow } from '../schemas/clickhouse/ddl.ts';
 import { formatQuantity, toQuantityNanos } from './pricing/quantity.ts';
 import type { UsageGroupBy, UsageRow, UsageTotal, UsageWindowSize } from '../schemas/api.ts';
 
@@ -88,8 +88,8 @@ function pieceSelect(piece: UsagePiece, index: number, q: UsageQuery, filters: s
   }
   return `SELECT subject, meter, currency, ${windowExpression(q.windowSize, 'window_start')} AS w,
         quantity, amount_micros, events
-      FROM ${usageWindowTable(piece.window).table}
-      WHERE tenant = {tenant:String}${filters} AND window_start >= ${from} AND window_start < ${to}`;
+      FROM ${USAGE_WINDOWS_TABLE}
+      WHERE tenant = {tenant:String} AND window_size = '${piece.window}'${filters} AND window_start >= ${from} AND window_start < ${to}`;
 }
 
 interface ResultRow {

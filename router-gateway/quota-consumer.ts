@@ -95,8 +95,9 @@ export class QuotaConsumer {
       return;
     }
     metrics.reports.inc({ outcome: result.value.outcome });
-    if (!result.value.cutOff) return;
     const voucher = result.value.voucher;
+    // Only a used-up voucher is a quota event; expired and disabled ones are cut off by the sweep (cutoffs.ts).
+    if (!result.value.cutOff || voucher.status !== 'used') return;
     const exceeded = voucherQuotaExceeded({
       tenant: event.tenant, voucherId: voucher.id, customerId: voucher.customerId, activatedAt: voucher.activatedAt, expiresAt: voucher.expiresAt,
       limitBytes: voucher.dataQuotaBytes, usedBytes: voucher.dataUsedBytes, cause: { source: event.source, id: event.id, timeMs: event.timeMs },

@@ -17,7 +17,7 @@ import { HOTSPOT_USAGE_EVENT_TYPE } from './events.ts';
 import { gatewayMetrics as m } from './metrics.ts';
 import {
   bufferAttribute, chapPasswordMatches, checkFraming, decodePacket, decryptUserPassword, encodeReply, messageAuthenticatorValid,
-  RADIUS_CODE, requestAuthenticatorValid, textAttribute, type DecodedPacket,
+  RADIUS_CODE, requestAuthenticatorValid, textAttribute, ZERO_AUTHENTICATOR, type DecodedPacket,
 } from './radius/codec.ts';
 import type { RouterRegistry, RouterWithSecrets } from './registry.ts';
 import { sessionKey, type SessionRecord, type SessionStore } from './session-store.ts';
@@ -109,7 +109,7 @@ export class RadiusServer {
       if (maAt !== -1 && !messageAuthenticatorValid(msg, maAt, secret)) return this.drop(name, kind, 'bad_message_authenticator');
     } else {
       if (!requestAuthenticatorValid(msg, secret)) return this.drop(name, kind, 'bad_authenticator');
-      if (maAt !== -1 && !messageAuthenticatorValid(msg, maAt, secret)) return this.drop(name, kind, 'bad_message_authenticator');
+      if (maAt !== -1 && !messageAuthenticatorValid(msg, maAt, secret, ZERO_AUTHENTICATOR)) return this.drop(name, kind, 'bad_message_authenticator');
     }
     const packet = decodePacket(msg);
     if (!packet) return this.drop(name, kind, 'undecodable');

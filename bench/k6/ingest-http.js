@@ -13,7 +13,8 @@
 // only against a node whose TOLLGATE_AUTH_MODE is optional (`npm start`).
 //
 // Keep in step with the Node harness: the event shape of bench/events.ts
-// (cloudEventJson, tokensOf, benchSubject), the defaults of bench/options.ts,
+// (cloudEventJson, tokensOf, benchSubject; mirrored in lib/events.js and
+// compared by ops/k6-lib.test.ts), the defaults of bench/options.ts,
 // and the DESIGN §9 bars in the thresholds. CUSTOMERS=0 posts for the demo
 // customer cust_42 alone (as `npm start` seeds it); bench_cust_NNNNN subjects
 // are rated only where the bench seeded them, but ingest accepts them anyway.
@@ -21,6 +22,7 @@ import http from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Trend } from 'k6/metrics';
+import { benchEvents } from './lib/events.js';
 
 const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080';
 const API_KEY = __ENV.API_KEY || '';
@@ -30,7 +32,6 @@ const CONNECTIONS = Number(__ENV.CONNECTIONS || 50);
 const CUSTOMERS = Number(__ENV.CUSTOMERS || 100);
 const RUN_ID = __ENV.RUN_ID || `k6${Date.now().toString(36)}`;
 const SOURCE = `bench-k6-${RUN_ID}`;
-const MODELS = ['small', 'medium', 'large'];
 
 const eventsAccepted = new Counter('events_accepted');
 const eventsRejected = new Counter('events_rejected');
@@ -58,30 +59,8 @@ export const options = {
   },
 };
 
-function subjectOf(n) {
-  if (CUSTOMERS <= 0) return 'cust_42';
-  return `bench_cust_${String(n % CUSTOMERS).padStart(5, '0')}`;
-}
-
-function tokensOf(n) {
-  return 1 + ((n * 7919) % 2000);
-}
-
 function batchBody(request, timeIso) {
-  const parts = [];
-  const first = request * BATCH;
-  for (let n = first; n < first + BATCH; n++) {
-    parts.push(JSON.stringify({
-      specversion: '1.0',
-      id: `k6-${RUN_ID}-${n.toString(36)}`,
-      source: SOURCE,
-      type: 'api_request',
-      subject: subjectOf(n),
-      time: timeIso,
-      data: { tokens: tokensOf(n), model: MODELS[n % MODELS.length] },
-    }));
-  }
-  return `[${parts.join(',')}]`;
+  return JSON.stringify(benchEvents(RUN_ID, SOURCE, request * BATCH, BATCH, CUSTOMERS, timeIso));
 }
 
 export default function () {

@@ -20,6 +20,7 @@ import { DEMO, seedDemo } from '../../cli/demo-data.ts';
 import { partitionFor } from '../../ingest/index.ts';
 import { applyClickhouseSchema, connectClickhouse, type ClickHouseClient } from '../../platform/clickhouse.ts';
 import { connectKafka } from '../../platform/kafka.ts';
+import { registry } from '../../platform/metrics.ts';
 import { connectPostgres, migratePostgres } from '../../platform/postgres.ts';
 import { writeBatchRows, type BatchTables } from '../../rater/clickhouse-writer.ts';
 import { adoptBrokerIncarnation, RaterService } from '../../rater/index.ts';
@@ -40,6 +41,8 @@ const SCRATCH_PREFIX = 'bench_rater_';
 
 interface Phase {
   threads: number;
+  /** Batch count, records, seconds (sums over batches) and ClickHouse call times. */
+  profile: string[];
   source: string;
   events: number;
   eventsPerSecond: number;
@@ -54,6 +57,44 @@ interface Phase {
 
 function packRecord(packr: Packr, events: WireEvent[]): Buffer {
   return Buffer.from(packr.pack(events));
+}
+
+/** Wall time the rater spent in ClickHouse calls, by kind (first words of the statement). */
+type CallTimes = Map<string, { calls: number; seconds: number }>;
+
+/** The rater's ClickHouse client, timing every call: where a batch's time goes. */
+function timedClient(client: ClickHouseClient, times: CallTimes): ClickHouseClient {
+  const kindOf = (query: string): string => {
+    const insert = /^\s*INSERT INTO (\w+)/i.exec(query);
+    if (insert) return `INSERT ${insert[1]}`;
+    return /FROM usage_rated/i.test(query) ? 'SELECT usage_rated (duplicate check)' : query.trim().split(/\s+/).slice(0, 2).join(' ');
+  };
+  const timed = <A extends { query: string }, R>(call: (args: A) => Promise<R>) => async (args: A): Promise<R> => {
+    const started = performance.now();
+    try {
+      return await call(args);
+    } finally {
+      const kind = kindOf(args.query);
+      const entry = times.get(kind) ?? { calls: 0, seconds: 0 };
+      entry.calls++;
+      entry.seconds += (performance.now() - started) / 1000;
+      times.set(kind, entry);
+    }
+  };
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || !['query', 'exec', 'command'].includes(String(property))) return value;
+      return timed((value as (a: { query: string }) => Promise<unknown>).bind(target));
+    },
+  });
+}
+
+async function histogramTotals(name: string): Promise<{ count: number; sum: number }> {
+  const metric = registry.getSingleMetric(name);
+  const values = (metric ? (await metric.get()).values : []) as { metricName?: string; value: number }[];
+  const total = (suffix: string): number => values.filter((v) => v.metricName === `${name}_${suffix}`).reduce((s, v) => s + v.value, 0);
+  return { count: total('count'), sum: total('sum') };
 }
 
 /** Produces `events` as ingest would: per partition (by subject), records of EVENTS_PER_RECORD, acks=-1. */
@@ -111,9 +152,12 @@ async function runPhase(ctx: BenchContext, threads: number, subjects: readonly s
   const clickhouse = connectClickhouse(config.clickhouseUrl);
   const poller = new RatedPoller(clickhouse, source);
   const raterLog: LogTally = { errors: 0, warnings: 0, samples: [] };
+  const callTimes: CallTimes = new Map();
+  const batchesBefore = await histogramTotals('tollgate_rater_batch_seconds');
+  const recordsBefore = await histogramTotals('tollgate_rater_batch_records');
   const rater = new RaterService({
     kafka: connectKafka(endpoints.kafkaBrokers, `tollgate-bench-rater-${threads}`, ctx.log),
-    db: postgres.db, clickhouse, log: benchLogger(config.logLevel, raterLog),
+    db: postgres.db, clickhouse: timedClient(clickhouse, callTimes), log: benchLogger(config.logLevel, raterLog),
     topic: TOPICS.usageEvents, groupId: `bench-rater-${ctx.runId}-t${threads}`, workerThreads: threads,
   });
   const problems: string[] = [];
@@ -145,8 +189,16 @@ async function runPhase(ctx: BenchContext, threads: number, subjects: readonly s
     // Rated before the first sample saw rows: the first sample itself (or, if polling missed it, the run from the start).
     const from = first && first.atMs < done.atMs ? first : { atMs: startedAtMs, count: 0 };
     const ratingSeconds = Math.max(0.001, (done.atMs - from.atMs) / 1000);
+    const batches = await histogramTotals('tollgate_rater_batch_seconds');
+    const records = await histogramTotals('tollgate_rater_batch_records');
+    const batchCount = batches.count - batchesBefore.count;
+    const profile = [
+      `${batchCount} batches, ${((records.sum - recordsBefore.sum) / Math.max(1, batchCount)).toFixed(1)} records (×${EVENTS_PER_RECORD} events) each, ` +
+        `${(batches.sum - batchesBefore.sum).toFixed(2)} s in batches (summed over concurrent partitions)`,
+      ...[...callTimes].map(([kind, t]) => `${kind}: ${t.calls} calls, ${t.seconds.toFixed(2)} s (${((t.seconds / t.calls) * 1000).toFixed(0)} ms each)`),
+    ];
     return {
-      threads, source, events: events.length, problems, cpu, maxPartitionBytes: produced.maxPartitionBytes,
+      threads, source, events: events.length, problems, cpu, maxPartitionBytes: produced.maxPartitionBytes, profile,
       eventsPerSecond: (events.length - from.count) / ratingSeconds,
       withJoinSeconds: (done.atMs - startedAtMs) / 1000,
       ratingSeconds,
@@ -242,6 +294,7 @@ export async function runRater(ctx: BenchContext): Promise<ScenarioOutcome> {
       details[`${phase.threads} thread(s): seconds rating / with group join`] = `${phase.ratingSeconds.toFixed(2)} / ${phase.withJoinSeconds.toFixed(2)}`;
       details[`${phase.threads} thread(s): CPU % bench+rater / ClickHouse / Postgres / broker / other`] =
         [phase.cpu.self, phase.cpu.clickhouse, phase.cpu.postgres, phase.cpu.kafka, otherCpuPercent(phase.cpu)].map((v) => (v === undefined ? '?' : v.toFixed(0))).join(' / ');
+      details[`${phase.threads} thread(s): where the time went`] = phase.profile.join('; ');
       details[`${phase.threads} thread(s): Kafka records (busiest partition MB)`] = `${phase.batches} (${(phase.maxPartitionBytes / 1048576).toFixed(2)})`;
     }
     details['events per phase'] = o.events;

@@ -143,10 +143,26 @@ export function encodeReply(request: DecodedPacket, code: 'Access-Accept' | 'Acc
   return radius.encode_response({ packet: request.raw, code, secret, attributes });
 }
 
-/** Encodes a request (Access-Request, Accounting-Request, Disconnect-Request) with correct authenticators. */
+/** An all-zero authenticator: what Message-Authenticator is computed over in Accounting and Disconnect requests. */
+export const ZERO_AUTHENTICATOR = Buffer.alloc(16);
+
+/**
+ * Encodes a request with correct authenticators. For Accounting-Request and
+ * Disconnect-Request with Message-Authenticator, RFC 5176 §3.3 computes it
+ * with the authenticator field zeroed and the Request Authenticator after it;
+ * the codec does it the other way round (its checksum then fails), so those
+ * two steps are done here.
+ */
 export function encodeRequest(code: 'Access-Request' | 'Accounting-Request' | 'Disconnect-Request', identifier: number, attributes: AttributeList, secret: string,
   options: { messageAuthenticator?: boolean } = {}): Buffer {
-  return radius.encode({ code, identifier, attributes, secret, add_message_authenticator: options.messageAuthenticator ?? code === 'Access-Request' });
+  const withMa = options.messageAuthenticator ?? code === 'Access-Request';
+  if (code === 'Access-Request' || !withMa) return radius.encode({ code, identifier, attributes, secret, add_message_authenticator: withMa });
+  const packet = radius.encode({ code, identifier, attributes: [...attributes, ['Message-Authenticator', Buffer.alloc(16)]], secret, add_message_authenticator: false });
+  const at = packet.length - 16;
+  packet.fill(0, 4, HEADER_BYTES);
+  createHmac('md5', secret).update(packet).digest().copy(packet, at);
+  md5(packet, secret).copy(packet, 4);
+  return packet;
 }
 
 /** A MikroTik vendor attribute (one per Vendor-Specific attribute, the form every NAS reads). */

@@ -8,7 +8,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import {
-  checkFraming, decodePacket, encodeReply, encodeRequest, HEADER_BYTES, RADIUS_CODE, requestAuthenticatorValid, responseAuthenticatorValid,
+  checkFraming, decodePacket, encodeReply, encodeRequest, HEADER_BYTES, messageAuthenticatorValid, RADIUS_CODE, requestAuthenticatorValid,
+  responseAuthenticatorValid, ZERO_AUTHENTICATOR,
   type AttributeList, type DecodedPacket,
 } from '../radius/codec.ts';
 import { RouterOsServer } from './routeros-server.ts';
@@ -86,7 +87,8 @@ export class MikrotikSimulator {
     ], this.options.authPort);
     const decoded = decodePacket(reply)!;
     if (decoded.code !== RADIUS_CODE.accessAccept) return { accepted: false, reply: decoded };
-    const acctSessionId = `81f0000${(this.nextSession++).toString(16)}`;
+    // Unique per simulated router, so sessions of several simulators never share an Acct-Session-Id.
+    const acctSessionId = `${(Number(this.options.address.split('.').pop()) % 256).toString(16).padStart(2, '0')}f0${(this.nextSession++).toString(16).padStart(4, '0')}`;
     const classValue = decoded.attributes.Class;
     const session: SimulatedSession = { user, acctSessionId, framedIp, className: Buffer.isBuffer(classValue) ? classValue : undefined, bytesIn: 0n, bytesOut: 0n, seconds: 0 };
     this.sessions.set(acctSessionId, session);
@@ -148,7 +150,9 @@ export class MikrotikSimulator {
   }
 
   private onDisconnect(msg: Buffer, port: number, address: string): void {
-    if (!checkFraming(msg).ok || msg[0] !== RADIUS_CODE.disconnectRequest || !requestAuthenticatorValid(msg, this.options.secret)) return;
+    const framing = checkFraming(msg);
+    if (!framing.ok || msg[0] !== RADIUS_CODE.disconnectRequest || !requestAuthenticatorValid(msg, this.options.secret)) return;
+    if (framing.messageAuthenticatorAt !== -1 && !messageAuthenticatorValid(msg, framing.messageAuthenticatorAt, this.options.secret, ZERO_AUTHENTICATOR)) return;
     const request = decodePacket(msg);
     if (!request) return;
     const answered = this.options.nakDisconnects ? 'nak' : 'ack';
