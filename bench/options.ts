@@ -4,7 +4,7 @@ import type { ScenarioName } from './report.ts';
 
 // skeleton before ingest: ingest floods usage.events past the mock broker's
 // per-partition retention, and a rater reading after it finds its records gone.
-export const SCENARIOS: readonly ScenarioName[] = ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling', 'postgres-ceiling', 'skeleton', 'rater', 'ingest', 'ledger'];
+export const SCENARIOS: readonly ScenarioName[] = ['uws-ceiling', 'kafka-ceiling', 'clickhouse-ceiling', 'postgres-ceiling', 'skeleton', 'rater', 'ingest', 'ledger', 'radius', 'invoicer'];
 export type Command = ScenarioName | 'all';
 
 export interface BenchOptions {
@@ -21,6 +21,8 @@ export interface BenchOptions {
   /** How long the skeleton waits for every accepted event to be rated. */
   timeoutSeconds: number;
   chBatch: number;
+  /** Kafka records (of 1000 events) per produce call in the rater scenario. */
+  recordsPerProduce: number;
   pgScale: number;
   pgClients: number;
   pgThreads: number;
@@ -62,6 +64,8 @@ Scenarios:
                       then 2 worker threads (Kafka → workers → ClickHouse +
                       Postgres checkpoints); against the bare ClickHouse insert
                       of the same rows in the same run
+  invoicer            customers/min of an invoice run for 10,000 customers (or
+                      --customers above 1,000), then PDF rendering separately
   all                 every scenario above (ceilings measured once)
 
 Options:
@@ -75,6 +79,9 @@ Options:
                       (default 100; 0 = the demo customer cust_42 alone)
   --timeout N         seconds the skeleton waits for all events to be rated (default 120)
   --ch-batch N        rows per ClickHouse insert in clickhouse-ceiling (default 10000)
+  --records-per-produce N
+                      rater: Kafka records of 1000 events per produce call, which
+                      with the mock broker is also the records per rater batch (default 10)
   --pg-scale N        pgbench -i scale factor (default 8: at least one branch per client)
   --pg-clients N      pgbench -c (default 8)
   --pg-threads N      pgbench -j (default 2)
@@ -106,7 +113,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       strict: true,
       options: {
         seconds: { type: 'string' }, connections: { type: 'string' }, batch: { type: 'string' }, events: { type: 'string' },
-        customers: { type: 'string' }, timeout: { type: 'string' }, 'ch-batch': { type: 'string' }, 'pg-scale': { type: 'string' },
+        customers: { type: 'string' }, timeout: { type: 'string' }, 'ch-batch': { type: 'string' }, 'records-per-produce': { type: 'string' }, 'pg-scale': { type: 'string' },
         'pg-clients': { type: 'string' }, 'pg-threads': { type: 'string' }, 'keep-infra': { type: 'boolean' },
         'json-out': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
@@ -130,6 +137,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     customers: positiveInt('customers', values.customers, 100, 100_000, 0),
     timeoutSeconds: positiveInt('timeout', values.timeout, 120, 3600),
     chBatch: positiveInt('ch-batch', values['ch-batch'], 10_000, 1_000_000),
+    recordsPerProduce: positiveInt('records-per-produce', values['records-per-produce'], 10, 100),
     pgScale: positiveInt('pg-scale', values['pg-scale'], 8, 1000),
     pgClients: positiveInt('pg-clients', values['pg-clients'], 8, 200),
     pgThreads: positiveInt('pg-threads', values['pg-threads'], 2, 64),
@@ -147,7 +155,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
 export function optionsForReport(o: BenchOptions): Record<string, string | number | boolean | null> {
   return {
     seconds: o.seconds, connections: o.connections, batch: o.batch, events: o.events, customers: o.customers,
-    timeoutSeconds: o.timeoutSeconds, chBatch: o.chBatch, pgScale: o.pgScale, pgClients: o.pgClients, pgThreads: o.pgThreads,
+    timeoutSeconds: o.timeoutSeconds, chBatch: o.chBatch, recordsPerProduce: o.recordsPerProduce, pgScale: o.pgScale, pgClients: o.pgClients, pgThreads: o.pgThreads,
     keepInfra: o.keepInfra,
   };
 }

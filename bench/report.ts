@@ -9,7 +9,7 @@
  */
 import { cpus } from 'node:os';
 
-export type ScenarioName = 'uws-ceiling' | 'kafka-ceiling' | 'clickhouse-ceiling' | 'postgres-ceiling' | 'ingest' | 'skeleton' | 'rater' | 'ledger';
+export type ScenarioName = 'uws-ceiling' | 'kafka-ceiling' | 'clickhouse-ceiling' | 'postgres-ceiling' | 'ingest' | 'skeleton' | 'rater' | 'ledger' | 'radius' | 'invoicer';
 
 /** A DESIGN §9 target: `bar` is the near-term bar, `goal` the goal; both are minimums. */
 export interface Target {

@@ -20,6 +20,7 @@ import { RaterService, registerUsageRoutes, adoptBrokerIncarnation } from '../ra
 import { registerCatalogRoutes } from '../rater/index.ts';
 import { registerWalletRoutes } from '../ledger/http-routes.ts';
 import { registerLedgerRoutes } from '../ledger/ledger-routes.ts';
+import { registerInvoiceRoutes, startInvoicerDaemon } from '../invoicer/index.ts';
 import { startLedgerBackground } from '../ledger/index.ts';
 import { registerVoucherRoutes } from '../ledger/index.ts';
 import { ensureTenant } from './demo-data.ts';
@@ -141,6 +142,9 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
     registerWalletRoutes(app, { db: postgres.db, resolveTenant, log });
     registerVoucherRoutes(app, { db: postgres.db, resolveTenant, log: log.child({ component: 'vouchers' }) });
     registerLedgerRoutes(app, { db: postgres.db, resolveTenant, log });
+    registerInvoiceRoutes(app, { db: postgres.db, resolveTenant, log: log.child({ component: 'invoicer' }), paymentWebhookSecret: config.paymentWebhookSecret });
+    shutdown.add('invoicer background', startInvoicerDaemon({ db: postgres.db, clickhouse, producer: kafkaProducer, cron: config.invoicerCron,
+      log: log.child({ component: 'invoicer' }) }).stop);
     if (config.ledgerAuditIntervalMs > 0) {
       shutdown.add('ledger audit', startLedgerAudit({ db: postgres.db, intervalMs: config.ledgerAuditIntervalMs, log: log.child({ component: 'ledger-audit' }) }).stop);
     }

@@ -74,7 +74,8 @@ async function dev(args: string[]): Promise<void> {
       node.shutdown.add('demo traffic', traffic.stop);
     }
   }
-  if (endpoints && !values['keep-infra']) node.shutdown.add('local infrastructure', () => infraDown({ log: (line) => log.info(line) }));
+  // Last: the node's clients must close before their servers go away.
+  if (endpoints && !values['keep-infra']) node.shutdown.addFinal('local infrastructure', () => infraDown({ log: (line) => log.info(line) }));
   node.shutdown.installSignalHandlers();
   printBanner(node.url, endpoints !== undefined, values.demo === true);
 }

@@ -12,6 +12,7 @@ import {
 } from '../ledger/index.ts';
 import { emitInvoiceEvents, invoiceEvent } from './events.ts';
 import { discountsAccountId, ensureInvoiceAccounts, INVOICE_TRANSFER_CODE, taxPayableAccountId } from './ledger-accounts.ts';
+import { divideHalfEven } from './money.ts';
 import { exec } from './sql.ts';
 import { finalizeDrafts, LedgerRefusedError } from './store.ts';
 
@@ -159,6 +160,61 @@ export async function voidInvoice(db: Database, tenantId: string, invoiceId: str
     await emitInvoiceEvents(tx, [invoiceEvent('invoice.voided', invoice.tenantId, invoice.id, invoice.customerId, invoice.correlationId,
       { invoiceId: invoice.id, number: invoice.number, reason, creditedMicros: invoice.status === 'draft' ? '0' : invoice.totalMicros.toString() })]);
     return lockInvoice(tx, tenantId, invoiceId);
+  });
+}
+
+export interface RefundInput {
+  tenantId: string;
+  invoiceId: string;
+  amountMicros: bigint;
+  reason: string;
+  /** `wallet`: credit back to the customer's wallet; `payment`: money back out through payments clearing. */
+  destination: 'wallet' | 'payment';
+  /** The caller's reference; the same reference refunds once. */
+  reference: string;
+  nowMs?: number;
+}
+
+/**
+ * Refunds part or all of what was paid on an invoice, by a credit note: the
+ * amount is split into revenue and tax in the invoice's proportion
+ * (half-even), both reversed to the receivable, and the amount leaves the
+ * receivable to the wallet or back out through payments clearing.
+ */
+export async function refundInvoice(db: Database, input: RefundInput): Promise<{ creditNoteId: string; created: boolean; taxMicros: bigint; invoice: InvoiceRow }> {
+  if (input.amountMicros <= 0n) throw new InvoiceError('TG_INVOICE_FIELD_INVALID', 'a refund amount must be positive', 'amountMicros');
+  const creditNoteId = idFromName(`refund:${input.tenantId}:${input.invoiceId}:${input.reference}`);
+  return inTransactionWithRetry(db, async (tx) => {
+    const invoice = await lockInvoice(tx, input.tenantId, input.invoiceId);
+    const [prior] = await tx.select().from(schema.creditNotes).where(sql`${schema.creditNotes.id} = ${creditNoteId}`);
+    if (prior) {
+      if (prior.amountMicros !== input.amountMicros) throw new InvoiceError('TG_PAYMENT_CONFLICT', `refund ${input.reference} was made before with another amount`);
+      return { creditNoteId, created: false, taxMicros: prior.taxMicros, invoice };
+    }
+    const refundable = invoice.paidMicros + invoice.prepaidMicros + invoice.creditAppliedMicros - invoice.creditedMicros;
+    if (invoice.status === 'draft' || invoice.status === 'void') throw new InvoiceError('TG_INVOICE_STATE', `invoice is ${invoice.status}; nothing to refund`);
+    if (input.amountMicros > refundable) {
+      throw new InvoiceError('TG_INVOICE_FIELD_INVALID', `at most ${refundable} micros were settled and not yet refunded`, 'amountMicros');
+    }
+    const taxMicros = invoice.totalMicros > 0n ? divideHalfEven(input.amountMicros * invoice.taxMicros, invoice.totalMicros) : 0n;
+    const tn = invoice.tenantId;
+    const c = invoice.currency;
+    const receivable = receivableAccountId(tn, invoice.customerId, c);
+    const base = { tenantId: tn, ledger: c, userData: `credit-note:${creditNoteId}` };
+    const transfers: TransferInput[] = [];
+    const push = (what: string, debit: string, credit: string, amount: bigint, code: number): void => {
+      if (amount > 0n) transfers.push({ ...base, id: idFromName(`${creditNoteId}:${what}`), debitAccountId: debit, creditAccountId: credit, amountMicros: amount, code });
+    };
+    push('revenue', revenueAccountId(tn, c), receivable, input.amountMicros - taxMicros, INVOICE_TRANSFER_CODE.creditNote);
+    push('tax', taxPayableAccountId(tn, c), receivable, taxMicros, INVOICE_TRANSFER_CODE.creditNoteTax);
+    push('out', receivable, input.destination === 'wallet' ? walletAccountId(tn, invoice.customerId, c) : clearingAccountId(tn, c), input.amountMicros,
+      INVOICE_TRANSFER_CODE.creditNoteRefund);
+    await ensureInvoiceAccounts(tx, [{ tenantId: tn, customerId: invoice.customerId, currency: c }]);
+    applyTransfers(await createTransfers(tx, transfers, { nowMs: input.nowMs }), transfers);
+    await tx.insert(schema.creditNotes).values({ id: creditNoteId, tenantId: tn, invoiceId: invoice.id, kind: 'refund', amountMicros: input.amountMicros,
+      taxMicros, reason: input.reason, createdAt: new Date(input.nowMs ?? Date.now()) });
+    await exec(tx, sql`UPDATE invoices SET credited_micros = credited_micros + ${input.amountMicros} WHERE id = ${invoice.id}`);
+    return { creditNoteId, created: true, taxMicros, invoice: await lockInvoice(tx, tn, invoice.id) };
   });
 }
 

@@ -21,7 +21,6 @@ const LIVE_PREDICATE = `(() => {
   return value('ingest-rate') > 0 && value('rated-rate') > 0 && document.querySelectorAll('#top-customers tr td.num').length > 0;
 })()`;
 /** Evaluated in the page (a plain function, for the same reason): the cells of each row. */
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const ROW_CELLS = new Function('rows', 'return rows.map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => td.textContent ?? ""));') as (rows: unknown[]) => string[][];
 
 export interface LivePageCapture {

@@ -47,6 +47,21 @@ describe('docker-compose.yml', () => {
     expect(config.authMode).toBe('required');
   });
 
+  it('gives the router gateway a 32-byte credential key and publishes its RADIUS ports', () => {
+    const gateway = services.find((s) => s.name === 'router-gateway')!;
+    const config = loadConfig(gateway.env);
+    expect(Buffer.from(config.routerSecretKey, 'base64').length).toBe(32);
+    const ports = (composeConfig().services['router-gateway'] as { ports?: { target: number; protocol?: string }[] }).ports ?? [];
+    const published = ports.map((p) => `${p.target}/${p.protocol ?? 'tcp'}`);
+    expect(published).toEqual(expect.arrayContaining([`${config.radiusAuthPort}/udp`, `${config.radiusAcctPort}/udp`]));
+  });
+
+  it('leaves scheduled invoice runs to the invoicer service alone (api replicas do not run them)', () => {
+    const scheduling = services.filter((s) => s.longRunning && s.command[0] !== 'router-gateway' && loadConfig(s.env).invoicerCron !== 'off'
+      && (s.command[0] === 'invoicer' || s.command.join(' ').includes('api')));
+    expect(scheduling.map((s) => s.name)).toEqual(['invoicer']);
+  });
+
   it('names only commands and roles the tollgate CLI has', () => {
     const cli = readFileSync(join(projectRoot, 'cli', 'tollgate.ts'), 'utf8');
     for (const s of services) {

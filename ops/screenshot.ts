@@ -19,7 +19,7 @@ import { captureLivePage } from './browser.ts';
 import { startDemoTraffic } from './demo-traffic.ts';
 import { seedDemoWorld } from './demo-world.ts';
 
-const INFRA = { stateDir: join(projectRoot, '.state', 'screenshot'), pgPort: 54352, clickhousePort: 18152 };
+const INFRA = { stateDir: join(projectRoot, '.state', 'screenshot'), pgPort: 54397, clickhousePort: 18197 };
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, 'keep-infra': { type: 'boolean' }, 'warm-up-seconds': { type: 'string' } } });
 const warmUpSeconds = Number(values['warm-up-seconds'] ?? 30);

@@ -37,7 +37,7 @@ export async function applyClickhouseSchema(client: ClickHouseClient): Promise<v
   existing = await existingTables(client);
   for (const statement of CLICKHOUSE_DDL) await client.command({ query: statement });
   if (existing.has('usage_rated') && !existing.has(USAGE_WINDOWS_VIEW)) {
-    await client.command({ query: `INSERT INTO ${USAGE_WINDOWS_TABLE} ${usageWindowsSelect('usage_rated FINAL')}` });
+    await client.command({ query: `INSERT INTO ${USAGE_WINDOWS_TABLE} ${usageWindowsSelect(true)}` });
   }
 }
 

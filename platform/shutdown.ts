@@ -19,6 +19,11 @@ export class Shutdown {
     this.steps.push({ name, run });
   }
 
+  /** A step that runs after every other, whenever it is added (e.g. stopping infrastructure the clients still use). */
+  addFinal(name: string, run: () => Promise<void>): void {
+    this.steps.unshift({ name, run });
+  }
+
   run(reason: string): Promise<void> {
     this.running ??= this.runSteps(reason);
     return this.running;

@@ -223,6 +223,8 @@ export interface RateOptions {
   state?: UsageState;
   /** Identities (`tenant \0 source \0 id`) rated in an earlier batch: stored raw, never rated or counted again. */
   ratedEarlier?: ReadonlySet<string>;
+  /** Filled with each changed key's value before the batch (undefined = absent), so the caller can roll `state` back. */
+  undo?: Map<string, bigint | undefined>;
 }
 
 interface EventContext {
@@ -233,6 +235,7 @@ interface EventContext {
   offset: number;
   epoch: string;
   state: UsageState;
+  undo: Map<string, bigint | undefined> | undefined;
   result: RatingResult;
 }
 
@@ -247,6 +250,7 @@ function advanceState(ctx: EventContext, meter: CatalogMeter, quantityNanos: big
   const beforeNanos = ctx.state.get(stateKey) ?? 0n;
   const afterNanos = meter.aggregation === 'MAX' ? (quantityNanos > beforeNanos ? quantityNanos : beforeNanos) : beforeNanos + quantityNanos;
   if (afterNanos !== beforeNanos) {
+    if (ctx.undo && !ctx.undo.has(stateKey)) ctx.undo.set(stateKey, ctx.state.get(stateKey));
     ctx.state.set(stateKey, afterNanos);
     ctx.result.stateChanges.set(stateKey, afterNanos);
   }
@@ -310,7 +314,7 @@ function rateByMeterPrice(ctx: EventContext, meter: CatalogMeter, index: Catalog
 }
 
 export function rateEvents(events: LocatedEvent[], index: CatalogIndex, options: RateOptions | string = {}): RatingResult {
-  const { epoch = '', state = new Map<string, bigint>(), ratedEarlier } = typeof options === 'string' ? { epoch: options } : options;
+  const { epoch = '', state = new Map<string, bigint>(), ratedEarlier, undo } = typeof options === 'string' ? { epoch: options } : options;
   const result: RatingResult = { raw: [], rated: [], charges: [], skips: [], stateChanges: new Map(), crossings: [] };
   const seen = new Set<string>();
   for (const { event, partition, offset } of events) {
@@ -343,7 +347,7 @@ export function rateEvents(events: LocatedEvent[], index: CatalogIndex, options:
     }
     const subscription = activeSubscription(customer.subscriptions, event.timeMs);
     const plan = subscription && index.planVersions.get(subscription.planVersionId);
-    const ctx: EventContext = { event, customer, time, partition, offset, epoch, state, result };
+    const ctx: EventContext = { event, customer, time, partition, offset, epoch, state, undo, result };
     let chargeMicros = 0n;
     for (const meter of meters) {
       chargeMicros += (plan ? rateByPlan(ctx, meter, plan, index) : rateByMeterPrice(ctx, meter, index)) ?? 0n;

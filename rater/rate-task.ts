@@ -20,8 +20,16 @@ export interface RatedEventKey {
 export interface RateTask {
   /** Shared, encoded once per version (catalog-transport.ts). */
   catalog: SharedCatalog;
-  /** The partition's running usage before this batch (usage-state.ts bytes; copied, the main thread keeps its own). */
-  usageState: Uint8Array;
+  /**
+   * The partition's running usage lives in the worker that owns the partition
+   * (rate-worker.ts); the service names the generation it expects and sends the
+   * state bytes only when the worker cannot have it (first batch, after a reload).
+   */
+  stateGeneration: string;
+  /** The generation the worker's state will have after this batch commits. */
+  nextStateGeneration: string;
+  /** Full state bytes (usage-state.ts), or null to use the worker's own. */
+  usageState: Uint8Array | null;
   /** Identities of events rated in an earlier batch: stored raw, not rated, not counted into the state. */
   ratedEarlier: string[];
   /** The topic's log epoch, stored with each rated row. */
@@ -51,8 +59,8 @@ export interface RateTaskResult {
   skipCounts: Partial<Record<RatingSkip['reason'], number>>;
   /** A few skipped events, for logs. */
   skipSamples: RatingSkip[];
-  /** The partition's running usage after this batch; null when the batch changed none. */
-  usageState: Uint8Array | null;
+  /** The worker did not hold the expected state generation (restarted): nothing was rated; send the bytes. */
+  stateMiss: boolean;
   /** The entries the batch changed, for the checkpoint transaction. */
   usageStateChanges: UsageStateEntry[];
   /** Entitlement limits reached in this batch. */

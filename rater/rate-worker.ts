@@ -4,11 +4,13 @@ import type { WireEvent } from '../schemas/event.ts';
 import { readSharedCatalog } from './catalog-transport.ts';
 import { indexCatalog, rateEvents, type CatalogIndex, type LocatedEvent, type RatingSkip } from './rate-events.ts';
 import type { RatedEventKey, RateTask, RateTaskResult } from './rate-task.ts';
-import { decodeUsageState, encodeUsageState, splitUsageStateKey, type UsageStateEntry } from './usage-state.ts';
+import { splitUsageStateKey, type UsageStateEntry } from './usage-state.ts';
+import { WorkerUsageStates } from './worker-usage-state.ts';
 
 const unpackr = new Unpackr({ useRecords: true });
 const encoder = new TextEncoder();
 let cachedIndex: CatalogIndex | undefined;
+const usageStates = new WorkerUsageStates();
 const SKIP_SAMPLES_MAX = 5;
 
 function toJsonEachRow(rows: readonly object[]): Uint8Array {
@@ -30,7 +32,14 @@ function toJsonLines(rows: readonly object[]): { bytes: Uint8Array; lineEnds: Ui
   return { bytes, lineEnds };
 }
 
+const STATE_MISS: Omit<RateTaskResult, 'stateMiss'> = {
+  rawJson: new Uint8Array(0), ratedJson: new Uint8Array(0), ratedLineEnds: new Uint32Array(0), ratedRowIdentities: [], ratedEvents: [],
+  rawCount: 0, ratedCount: 0, charges: [], skipCounts: {}, skipSamples: [], usageStateChanges: [], crossings: [], corruptRecords: [],
+};
+
 export function runRateTask(task: RateTask): RateTaskResult {
+  const state = usageStates.acquire(task.partition, task.stateGeneration, task.usageState);
+  if (!state) return { ...STATE_MISS, stateMiss: true };
   if (cachedIndex?.version !== task.catalog.version) cachedIndex = indexCatalog(readSharedCatalog(task.catalog));
   const bytes = new Uint8Array(task.records);
   const located: LocatedEvent[] = [];
@@ -49,8 +58,9 @@ export function runRateTask(task: RateTask): RateTaskResult {
       corruptRecords.push({ offset, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  const state = decodeUsageState(task.usageState);
-  const result = rateEvents(located, cachedIndex, { epoch: task.epoch, state, ratedEarlier: new Set(task.ratedEarlier) });
+  const undo = new Map<string, bigint | undefined>();
+  const result = rateEvents(located, cachedIndex, { epoch: task.epoch, state, ratedEarlier: new Set(task.ratedEarlier), undo });
+  usageStates.advance(task.partition, task.stateGeneration, task.nextStateGeneration, undo);
   const skipCounts: Partial<Record<RatingSkip['reason'], number>> = {};
   // Events rated earlier are counted by the service as duplicates of earlier batches.
   for (const skip of result.skips) if (skip.reason !== 'rated_earlier') skipCounts[skip.reason] = (skipCounts[skip.reason] ?? 0) + 1;
@@ -77,7 +87,7 @@ export function runRateTask(task: RateTask): RateTaskResult {
     charges: result.charges,
     skipCounts,
     skipSamples: result.skips.slice(0, SKIP_SAMPLES_MAX),
-    usageState: usageStateChanges.length > 0 ? encodeUsageState(state) : null,
+    stateMiss: false,
     usageStateChanges,
     crossings: result.crossings,
     corruptRecords,

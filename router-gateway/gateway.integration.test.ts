@@ -6,7 +6,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { promisify } from 'node:util';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateVoucherBatch, getVoucher, parseBatchRequest, sellVoucher } from '../ledger/index.ts';
@@ -22,7 +21,6 @@ import { startRouterGateway, type RouterGateway } from './gateway.ts';
 import { encodeRequest, RADIUS_CODE } from './radius/codec.ts';
 import { MikrotikSimulator } from './simulator/mikrotik-simulator.ts';
 
-const run = promisify(execFile);
 const TENANT = 'itest-router-gateway';
 const GIB = 1024n ** 3n;
 const MIB = 1024n ** 2n;

@@ -51,6 +51,7 @@ export class RadiusServer {
   private auth: Socket | undefined;
   private acct: Socket | undefined;
   private inFlight = 0;
+  private stopping = false;
   /** Reports of one session are handled one after another, so each delta is taken against the one before it. */
   private readonly sessionChains = new Map<string, Promise<void>>();
   private readonly active = new Map<string, Set<string>>();
@@ -66,9 +67,12 @@ export class RadiusServer {
     this.acct = await this.bind(this.options.acctPort);
   }
 
+  /** Finishes the reports in hand (answering them), then closes the sockets. */
   async stop(): Promise<void> {
-    await Promise.all([this.auth, this.acct].map((s) => new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()))));
+    this.stopping = true;
     await Promise.allSettled([...this.sessionChains.values()]);
+    await Promise.all([this.auth, this.acct].map((s) => new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()))));
+    this.auth = this.acct = undefined;
   }
 
   private bind(port: number): Promise<Socket> {
@@ -86,6 +90,7 @@ export class RadiusServer {
   }
 
   private onPacket(socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.stopping) return; // unanswered: the NAS resends to the next instance
     const kind = msg[0] === RADIUS_CODE.accessRequest ? 'access' : msg[0] === RADIUS_CODE.accountingRequest ? 'accounting' : 'unknown';
     const framing = checkFraming(msg);
     if (!framing.ok) return this.drop('unknown', kind, framing.fault);
@@ -202,7 +207,8 @@ export class RadiusServer {
   /** Meters one report; returns the metric result. Throws (unanswered) when Kafka or Postgres fail. */
   private async countReport(report: AccountingReport, router: RouterWithSecrets): Promise<string> {
     const routerId = router.view.id;
-    const previous = await this.deps.sessions.load(routerId, report.acctSessionId);
+    // A Start opens a session: nothing to load (a resent Start finds it in memory, or gets the same id 0 and the rater keeps one).
+    const previous = report.status === 'Start' ? this.deps.sessions.cached(routerId, report.acctSessionId) : await this.deps.sessions.load(routerId, report.acctSessionId);
     const decision = decideDelta(previous, report);
     if (decision.kind !== 'count') return decision.kind;
     const owner = decodeClass(report.className) ?? (previous?.voucherId ? { voucherId: previous.voucherId, customerId: previous.customerId } : await this.voucherOf(router, report.userName));

@@ -43,12 +43,25 @@ export function sessionKey(routerId: string, acctSessionId: string): string {
   return `${routerId}\u0000${acctSessionId}`;
 }
 
+/** A raw `radius_sessions` row (snake_case, bigint columns already parsed by platform/postgres.ts). */
+function recordOf(row: Record<string, unknown>): SessionRecord {
+  return {
+    routerId: row.router_id as string, acctSessionId: row.acct_session_id as string, tenantId: row.tenant_id as string, userName: row.user_name as string,
+    voucherId: row.voucher_id as string | null, customerId: row.customer_id as string | null, framedIp: row.framed_ip as string | null,
+    callingStationId: row.calling_station_id as string | null, reports: row.reports as bigint, bytesIn: row.bytes_in as bigint, bytesOut: row.bytes_out as bigint,
+    seconds: row.seconds as bigint, stopped: row.state === 'stopped', startedAt: row.started_at as Date, updatedAt: row.updated_at as Date,
+  };
+}
+
 export class SessionStore {
   private readonly cache = new Map<string, SessionRecord>();
   private pending: PendingWrite | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
   private readonly options: SessionStoreOptions;
+  private readonly loadQueue = new Map<string, { routerId: string; acctSessionId: string; promise: Promise<SessionRecord | undefined>;
+    resolve: (r: SessionRecord | undefined) => void; reject: (err: Error) => void }>();
+  private loadTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Database, options: Partial<SessionStoreOptions> = {}) {
     this.options = { ...DEFAULTS, ...options };
@@ -58,16 +71,58 @@ export class SessionStore {
     return this.cache.size;
   }
 
-  async load(routerId: string, acctSessionId: string): Promise<SessionRecord | undefined> {
+  /**
+   * The session's counted state: from memory, else from Postgres. Misses are
+   * batched into one query per few milliseconds (hot path after a restart or
+   * for sessions first seen mid-way: raw SQL with unnest).
+   */
+  load(routerId: string, acctSessionId: string): Promise<SessionRecord | undefined> {
     const key = sessionKey(routerId, acctSessionId);
     const cached = this.cache.get(key);
-    if (cached) return cached;
-    const s = schema.radiusSessions;
-    const [row] = await this.db.select().from(s).where(and(eq(s.routerId, routerId), eq(s.acctSessionId, acctSessionId)));
-    if (!row) return undefined;
-    const record: SessionRecord = { ...row, stopped: row.state === 'stopped' };
-    this.remember(key, record);
-    return record;
+    if (cached) return Promise.resolve(cached);
+    let waiting = this.loadQueue.get(key);
+    if (!waiting) {
+      let resolve!: (r: SessionRecord | undefined) => void;
+      let reject!: (err: Error) => void;
+      const promise = new Promise<SessionRecord | undefined>((res, rej) => { resolve = res; reject = rej; });
+      waiting = { routerId, acctSessionId, promise, resolve, reject };
+      this.loadQueue.set(key, waiting);
+      if (this.loadQueue.size >= this.options.batchRowsMax) this.runLoads();
+      else this.loadTimer ??= setTimeout(() => this.runLoads(), this.options.lingerMs);
+    }
+    return waiting.promise;
+  }
+
+  private runLoads(): void {
+    if (this.loadTimer) clearTimeout(this.loadTimer);
+    this.loadTimer = undefined;
+    const batch = [...this.loadQueue.values()];
+    this.loadQueue.clear();
+    if (batch.length === 0) return;
+    this.db.$client.query<Record<string, unknown>>(`
+      SELECT s.* FROM radius_sessions s JOIN unnest($1::uuid[], $2::text[]) AS k(router_id, acct_session_id)
+        ON s.router_id = k.router_id AND s.acct_session_id = k.acct_session_id`,
+    [batch.map((b) => b.routerId), batch.map((b) => b.acctSessionId)]).then((result) => {
+      const found = new Map<string, SessionRecord>();
+      for (const row of result.rows) {
+        const record = recordOf(row);
+        found.set(sessionKey(record.routerId, record.acctSessionId), record);
+      }
+      for (const b of batch) {
+        const key = sessionKey(b.routerId, b.acctSessionId);
+        // A save that raced the query is newer than the row read.
+        const record = this.cache.get(key) ?? found.get(key);
+        if (record) this.remember(key, record);
+        b.resolve(record);
+      }
+    }, (err: unknown) => {
+      for (const b of batch) b.reject(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  /** The in-memory state only (no query). */
+  cached(routerId: string, acctSessionId: string): SessionRecord | undefined {
+    return this.cache.get(sessionKey(routerId, acctSessionId));
   }
 
   /** Resolves once the row is in Postgres. */

@@ -55,6 +55,17 @@ describe('ClickHouse HTTP endpoint over chdb', () => {
     expect(await read()).toBe(baseline);
   });
 
+  it('inserts rows given for some columns only, with per-request settings, leaving the others to their defaults', async () => {
+    const before = await count();
+    // An unknown field is an error unless this request's setting says to skip it.
+    await expect(client.insert({ table, values: [{ n: 10, s: 'x', extra: 1 }], format: 'JSONEachRow', clickhouse_settings: { input_format_skip_unknown_fields: 0 } }))
+      .rejects.toMatchObject({ code: expect.stringMatching(/^\d+$/) });
+    await client.insert({ table, values: [{ n: 10, extra: 1 }], columns: ['n'], format: 'JSONEachRow', clickhouse_settings: { input_format_skip_unknown_fields: 1 } });
+    const result = await client.query({ query: `SELECT n, s FROM ${table} WHERE n = 10`, format: 'JSONEachRow' });
+    expect(await result.json()).toEqual([{ n: '10', s: '' }]);
+    expect(await count()).toBe(before + 1);
+  });
+
   it('reports engine errors with their ClickHouse code', async () => {
     await expect(client.query({ query: 'SELECT no_such_column FROM system.one' })).rejects.toMatchObject({ code: '47' });
   });

@@ -57,6 +57,18 @@ export const SCENARIO_DEFINITIONS: Record<ScenarioName, ScenarioDefinition> = {
     requires: [],
     run: async (ctx) => (await import('./rater.ts')).runRater(ctx),
   },
+  radius: {
+    name: 'radius',
+    title: (o) => `RADIUS accounting packets/s, acked after Kafka and the session write, simulator load from a worker thread, ${o.seconds} s, vs a bare UDP echo`,
+    requires: [],
+    run: async (ctx) => (await import('./radius.ts')).runRadius(ctx),
+  },
+  invoicer: {
+    name: 'invoicer',
+    title: (o) => `invoice run: customers/min for ${o.customers > 1000 ? o.customers : 10_000} customers (no PDFs), then PDF rendering separately`,
+    requires: [],
+    run: async (ctx) => (await import('./invoicer.ts')).runInvoicerBench(ctx),
+  },
   skeleton: {
     name: 'skeleton',
     title: (o) => `single node end to end: ${o.events} events in requests of ${o.batch}, ${o.connections} connections, ${o.customers || 1} customers`,

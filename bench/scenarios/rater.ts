@@ -97,8 +97,14 @@ async function histogramTotals(name: string): Promise<{ count: number; sum: numb
   return { count: total('count'), sum: total('sum') };
 }
 
-/** Produces `events` as ingest would: per partition (by subject), records of EVENTS_PER_RECORD, acks=-1. */
-async function produce(ctx: BenchContext, events: WireEvent[], partitions: number): Promise<{ records: number; maxPartitionBytes: number }> {
+/**
+ * Produces `events` as ingest would: per partition (by subject), records of
+ * EVENTS_PER_RECORD, `recordsPerProduce` records per send (ingest sends every
+ * batch sealed while the previous send was in flight: several under load), acks=-1.
+ * The mock broker answers a fetch with one record batch (= one send) per
+ * partition, so this is also how many records the rater gets per batch.
+ */
+async function produce(ctx: BenchContext, events: WireEvent[], partitions: number, recordsPerProduce: number): Promise<{ records: number; maxPartitionBytes: number }> {
   const kafka = connectKafka((await ctx.infra()).kafkaBrokers, 'tollgate-bench-rater', ctx.log);
   const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 16 });
   await producer.connect();
@@ -109,18 +115,19 @@ async function produce(ctx: BenchContext, events: WireEvent[], partitions: numbe
   let records = 0;
   try {
     await Promise.all(byPartition.map(async (list, partition) => {
-      for (let i = 0; i < list.length; i += EVENTS_PER_RECORD) {
-        const chunk = list.slice(i, i + EVENTS_PER_RECORD);
-        const value = packRecord(packr, chunk);
-        bytes[partition]! += value.length + RECORD_OVERHEAD_BYTES;
+      for (let i = 0; i < list.length; i += EVENTS_PER_RECORD * recordsPerProduce) {
+        const messages = [];
+        for (let j = i; j < Math.min(list.length, i + EVENTS_PER_RECORD * recordsPerProduce); j += EVENTS_PER_RECORD) {
+          const chunk = list.slice(j, j + EVENTS_PER_RECORD);
+          const value = packRecord(packr, chunk);
+          bytes[partition]! += value.length + RECORD_OVERHEAD_BYTES;
+          messages.push({ partition, key: String(partition), value, headers: { 'schema-version': WIRE_SCHEMA_VERSION, 'ingested-at': String(Date.now()), 'event-count': String(chunk.length) } });
+        }
         if (bytes[partition]! > PARTITION_BYTES_BUDGET) {
           throw new Error(`partition ${partition} would hold over ${PARTITION_BYTES_BUDGET} bytes of this phase: lower --events or raise --customers`);
         }
-        await producer.send({
-          topic: TOPICS.usageEvents, acks: -1, timeout: 10_000,
-          messages: [{ partition, key: String(partition), value, headers: { 'schema-version': WIRE_SCHEMA_VERSION, 'ingested-at': String(Date.now()), 'event-count': String(chunk.length) } }],
-        });
-        records++;
+        await producer.send({ topic: TOPICS.usageEvents, acks: -1, timeout: 10_000, messages });
+        records += messages.length;
       }
     }));
   } finally {
@@ -141,12 +148,12 @@ async function ratedCheck(client: ClickHouseClient, source: string): Promise<{ r
   return { rated: Number(row?.rated ?? 0), distinct: Number(row?.distinct_ids ?? 0), raw: Number(row?.raw ?? 0), amountMicros: BigInt(row?.amount ?? '0') };
 }
 
-async function runPhase(ctx: BenchContext, threads: number, subjects: readonly string[], partitions: number): Promise<Phase & { maxPartitionBytes: number }> {
+async function runPhase(ctx: BenchContext, threads: number, subjects: readonly string[], partitions: number, recordsPerProduce: number): Promise<Phase & { maxPartitionBytes: number }> {
   const config = await ctx.config();
   const source = `bench-rater-${ctx.runId}-t${threads}`;
   const events = wireEvents(ctx.options.events, config.defaultTenant, source, subjects, `br-${ctx.runId}-t${threads}`);
   ctx.say(`rater: producing ${events.length} events for the ${threads}-thread phase`);
-  const produced = await produce(ctx, events, partitions);
+  const produced = await produce(ctx, events, partitions, recordsPerProduce);
   const endpoints = await ctx.infra();
   const postgres = connectPostgres(config.postgresUrl, 4);
   const clickhouse = connectClickhouse(config.clickhouseUrl);
@@ -273,9 +280,9 @@ export async function runRater(ctx: BenchContext): Promise<ScenarioOutcome> {
   try {
     await applyClickhouseSchema(clickhouse);
     const phases: (Phase & { maxPartitionBytes: number })[] = [];
-    for (const threads of RATER_THREADS) phases.push(await runPhase(ctx, threads, subjects, partitions));
-    // Batches as large as the rater's: the events of one partition's fetch (the whole backlog of a partition here).
-    const batchEvents = Math.ceil(o.events / partitions);
+    for (const threads of RATER_THREADS) phases.push(await runPhase(ctx, threads, subjects, partitions, o.recordsPerProduce));
+    // Batches as large as the rater's: one produce call's records per partition fetch (mock broker).
+    const batchEvents = Math.min(o.recordsPerProduce * EVENTS_PER_RECORD, Math.ceil(o.events / partitions));
     const bare = await bareInsert(ctx, clickhouse, phases[phases.length - 1]!.source, batchEvents);
     const bareFigure: Figure = {
       id: 'bare_insert_events_per_s', label: `bare ClickHouse insert of the same rows (events_raw + usage_rated + views), batches of ${batchEvents}`,
@@ -298,6 +305,7 @@ export async function runRater(ctx: BenchContext): Promise<ScenarioOutcome> {
       details[`${phase.threads} thread(s): Kafka records (busiest partition MB)`] = `${phase.batches} (${(phase.maxPartitionBytes / 1048576).toFixed(2)})`;
     }
     details['events per phase'] = o.events;
+    details['records per produce (= per rater batch with the mock broker)'] = `${o.recordsPerProduce} × ${EVENTS_PER_RECORD} events`;
     details['customers (subjects)'] = subjects.length;
     details['bare insert seconds'] = bare.seconds;
     details['bare insert CPU % bench / ClickHouse'] = `${bare.cpu.self?.toFixed(0) ?? '?'} / ${bare.cpu.clickhouse?.toFixed(0) ?? '?'}`;

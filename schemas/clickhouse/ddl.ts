@@ -63,20 +63,20 @@ const USAGE_WINDOWS_DDL: readonly string[] = [
   PARTITION BY toYYYYMM(window_start)
   ORDER BY (tenant, window_size, subject, meter, currency, window_start)
   SETTINGS non_replicated_deduplication_window = 10000`,
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS ${USAGE_WINDOWS_VIEW} TO ${USAGE_WINDOWS_TABLE} AS ${usageWindowsSelect('usage_rated')}`,
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS ${USAGE_WINDOWS_VIEW} TO ${USAGE_WINDOWS_TABLE} AS ${usageWindowsSelect(false)}`,
   ...USAGE_WINDOWS.map((window) => `CREATE VIEW IF NOT EXISTS ${usageWindowTable(window).table} AS
     SELECT tenant, subject, meter, currency, window_start, quantity, quantity_min, quantity_max, amount_micros, events, last_event_time
     FROM ${USAGE_WINDOWS_TABLE} WHERE window_size = '${window}'`),
 ];
 
 /** The view's query; also backfills a new view from existing rows (platform/clickhouse.ts, `usage_rated FINAL`). */
-export function usageWindowsSelect(from: string): string {
+export function usageWindowsSelect(final: boolean): string {
   const windows = USAGE_WINDOWS.map((w) => `tuple('${w}', ${usageWindowTable(w).startOf}(src.time))`).join(', ');
   // `src.` names the column where an output alias of the same name would shadow it.
   return `SELECT tenant, w.1 AS window_size, subject, meter, currency, w.2 AS window_start,
         sum(src.quantity) AS quantity, min(src.quantity) AS quantity_min, max(src.quantity) AS quantity_max,
         sum(src.amount_micros) AS amount_micros, toUInt64(count()) AS events, max(src.time) AS last_event_time
-      FROM ${from} AS src
+      FROM usage_rated AS src${final ? ' FINAL' : ''}
       ARRAY JOIN [${windows}] AS w
       GROUP BY tenant, window_size, subject, meter, currency, window_start`;
 }

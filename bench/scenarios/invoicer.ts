@@ -1,0 +1,144 @@
+/**
+ * invoicer: customers invoiced per minute by `runInvoices` (select what is
+ * due, read usage from ClickHouse `usage_rated FINAL`, compute, write and
+ * finalize with ledger transfers, one transaction per batch of 500, two
+ * batches at a time), then PDF rendering on its own (documents per minute).
+ *
+ * Data: a scratch database `tollgate_bench_invoicer` (dropped, recreated,
+ * migrated) and a fresh tenant in the bench ClickHouse; 10,000 customers
+ * (or --customers when larger than 1,000) seeded by invoicer/seed.ts: a plan
+ * with usage, a flat fee and a minimum commitment, tax rates, automatic
+ * discounts, a coupon for every fifth customer, 3 rated events per customer
+ * in ClickHouse and the same usage booked in the ledger as the rater books
+ * it, a wallet for every seventh. A second run must create nothing.
+ *
+ * `npm run bench -- invoicer`, or alone: npx tsx bench/scenarios/invoicer.ts
+ */
+import pg from 'pg';
+import { applyClickhouseSchema, connectClickhouse } from '../../platform/clickhouse.ts';
+import { connectPostgres, migratePostgres, schema } from '../../platform/postgres.ts';
+import { checkLedgerInvariants } from '../../ledger/index.ts';
+import { loadInvoiceDocument, renderInvoicePdf, runInvoices } from '../../invoicer/index.ts';
+import { seedTenant } from '../../invoicer/seed.ts';
+import type { BenchContext } from '../context.ts';
+import { CpuMeter, infraProcesses } from '../cpu.ts';
+import type { Figure, ScenarioOutcome } from '../report.ts';
+import { sql } from 'drizzle-orm';
+
+const DATABASE = 'tollgate_bench_invoicer';
+const CUSTOMERS_DEFAULT = 10_000;
+const PDF_SAMPLE = 200;
+/** DESIGN §9: invoice run. */
+const TARGET = { bar: 10_000, goal: 100_000 };
+
+async function freshDatabase(postgresUrl: string): Promise<string> {
+  const admin = new URL(postgresUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(postgresUrl);
+  url.pathname = `/${DATABASE}`;
+  return url.toString();
+}
+
+export async function runInvoicerBench(ctx: BenchContext): Promise<ScenarioOutcome> {
+  const endpoints = await ctx.infra();
+  const customers = ctx.options.customers > 1000 ? ctx.options.customers : CUSTOMERS_DEFAULT;
+  const postgres = connectPostgres(await freshDatabase(endpoints.postgresUrl), 8);
+  const clickhouse = connectClickhouse(endpoints.clickhouseUrl);
+  try {
+    await migratePostgres(postgres.db);
+    await applyClickhouseSchema(clickhouse);
+    const tenantId = `bench-invoicer-${Date.now()}`;
+    ctx.say(`invoicer: seeding ${customers} customers (usage in ClickHouse and the ledger)`);
+    await seedTenant(postgres.db, clickhouse, { tenantId, customers, periods: ['2026-11'], walletEvery: 7 });
+
+    ctx.say('invoicer: invoice run 2026-11');
+    const cpu = new CpuMeter(infraProcesses(ctx.stateDir)).start();
+    const started = performance.now();
+    const summary = await runInvoices(postgres.db, clickhouse, { period: '2026-11', tenantId });
+    const seconds = (performance.now() - started) / 1000;
+    const cpuPercent = cpu.stop();
+    const rerunStarted = performance.now();
+    const rerun = await runInvoices(postgres.db, clickhouse, { period: '2026-11', tenantId });
+    const rerunSeconds = (performance.now() - rerunStarted) / 1000;
+
+    ctx.say(`invoicer: rendering ${PDF_SAMPLE} PDFs`);
+    const ids = await postgres.db.select({ id: schema.invoices.id }).from(schema.invoices)
+      .where(sql`${schema.invoices.tenantId} = ${tenantId}`).limit(PDF_SAMPLE);
+    const pdfStarted = performance.now();
+    let pdfBytes = 0;
+    for (const { id } of ids) {
+      const doc = await loadInvoiceDocument(postgres.db, tenantId, id);
+      pdfBytes += (await renderInvoicePdf(doc!)).length;
+    }
+    const pdfSeconds = (performance.now() - pdfStarted) / 1000;
+    const invariants = await checkLedgerInvariants(postgres.db, tenantId);
+
+    const perMinute = (summary.created / seconds) * 60;
+    const figures: Figure[] = [
+      { id: 'customers-per-min', label: 'invoice run (no PDFs)', value: perMinute, unit: 'customers/min', role: 'measure', comparisons: [], target: TARGET },
+      { id: 'pdfs-per-min', label: 'PDF rendering (one process)', value: (ids.length / pdfSeconds) * 60, unit: 'documents/min', role: 'measure', comparisons: [] },
+    ];
+    const ok = summary.failed === 0 && summary.created === customers && rerun.created === 0 && invariants.ok;
+    return {
+      ok,
+      figures,
+      details: {
+        customers, created: summary.created, failed: summary.failed, runSeconds: Number(seconds.toFixed(2)), rerunCreated: rerun.created,
+        rerunSkipped: rerun.skipped, rerunSeconds: Number(rerunSeconds.toFixed(2)), pdfs: ids.length, pdfKiBAvg: Number((pdfBytes / 1024 / Math.max(1, ids.length)).toFixed(1)),
+        ledgerInvariants: invariants.ok, cpu: Object.entries(cpuPercent).map(([k, v]) => `${k} ${v.toFixed(0)}%`).join(', '),
+      },
+      notes: [
+        'One node process; Postgres, ClickHouse (chdb) and the bench share the 2 cores.',
+        ...(invariants.ok ? [] : invariants.violations.slice(0, 5)),
+        ...summary.failures.slice(0, 5).map((f) => `failed ${f.customerId}: ${f.reason}`),
+      ],
+    };
+  } finally {
+    await clickhouse.close();
+    await postgres.close();
+  }
+}
+
+/**
+ * Standalone, printed like `npm run bench`. INVOICER_BENCH_STATE_DIR (+ _PG_PORT, _CLICKHOUSE_PORT): measure on
+ * infrastructure of one's own, left running, instead of starting the shared bench one.
+ */
+async function main(): Promise<void> {
+  const { BenchContext, benchLogger } = await import('../context.ts');
+  const { parseOptions } = await import('../options.ts');
+  const { formatScenario } = await import('../report.ts');
+  const options = parseOptions(['invoicer', ...process.argv.slice(2)])!;
+  const log = benchLogger(process.env.TOLLGATE_LOG_LEVEL ?? 'warn');
+  const ownStateDir = process.env.INVOICER_BENCH_STATE_DIR;
+  const ctx = ownStateDir === undefined ? new BenchContext(options, log) : new (class extends BenchContext {
+    override get stateDir(): string {
+      return ownStateDir;
+    }
+    override infra(): ReturnType<BenchContext['infra']> {
+      return import('../../scripts/infra.ts').then(({ infraUp }) => infraUp({
+        stateDir: ownStateDir, pgPort: Number(process.env.INVOICER_BENCH_PG_PORT ?? 54344),
+        clickhousePort: Number(process.env.INVOICER_BENCH_CLICKHOUSE_PORT ?? 18144), log: (line) => this.say(line),
+      }));
+    }
+    override async close(): Promise<void> { /* not ours to stop */ }
+  })(options, log);
+  try {
+    const startedAt = new Date().toISOString();
+    const t0 = performance.now();
+    const outcome = await runInvoicerBench(ctx).catch((err: unknown) => ({ ok: false, error: String(err), figures: [], details: {}, notes: [] }) as ScenarioOutcome);
+    process.stdout.write(`${formatScenario({ scenario: 'invoicer', title: 'invoicer: customers/min of an invoice run, PDFs separately', startedAt,
+      wallSeconds: (performance.now() - t0) / 1000, ...outcome })}\n`);
+  } finally {
+    await ctx.close();
+  }
+}
+
+if (process.argv[1]?.endsWith('invoicer.ts')) void main();
