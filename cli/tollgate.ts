@@ -20,6 +20,7 @@ import { ROUTERS_HELP, routerGatewayCommand, routersCommand, RoutersUsageError }
 import { INVOICE_HELP, invoiceCommand, invoicerDaemonCommand, InvoiceUsageError } from '../invoicer/cli.ts';
 import { SERVE_HELP, serveCommand, ServeUsageError } from '../ops/serve.ts';
 import { seedDemoWorld } from '../ops/demo-world.ts';
+import { seedDemoPlans } from '../ops/demo-plans.ts';
 import { startDemoTraffic } from '../ops/demo-traffic.ts';
 
 const HELP = `tollgate — usage metering, rating, ledger and invoicing
@@ -67,6 +68,7 @@ async function dev(args: string[]): Promise<void> {
   if (values.demo) {
     // More than cust_42: customers, a second meter, vouchers, and synthetic traffic so the live page moves at once.
     await seedDemoWorld(node.postgres.db, config.defaultTenant);
+    await seedDemoPlans(node.url);
     const eventsPerSecond = Number(values['demo-rate'] ?? 200);
     if (!Number.isInteger(eventsPerSecond) || eventsPerSecond < 0 || eventsPerSecond > 100_000) throw new UsageError('--demo-rate must be an integer 0..100000');
     if (eventsPerSecond > 0) {

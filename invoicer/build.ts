@@ -84,7 +84,7 @@ export async function buildInvoices(db: Database, clickhouse: ClickHouseClient, 
         const span = subscriptionSpan(period, s.startsAt, s.endsAt);
         periodCharges.push(...version.periodCharges.map((p) => ({ ...p, span, cause: { ...p.cause, subscriptionId: s.id } })));
       }
-      const usage = usageCharges(customerGroups, period, catalog.chargeNames, billedUsage.billed, billedUsage.invoicedPeriods);
+      const usage = usageCharges(customerGroups, period, catalog, billedUsage.billed, billedUsage.invoicedPeriods);
       const computed = computeInvoice({
         currency: customer.currency, period, span: { periodStart, periodEnd }, customerType: customer.customerType,
         taxExempt: customer.taxExempt, exemptCategories: exemptions.get(customer.customerId) ?? [],

@@ -154,8 +154,8 @@ describe('invoice lifecycle', () => {
   it('sweeps unpaid invoices past their due date to overdue, once', async () => {
     const later = Date.now() + 30 * 86_400_000;
     const open = invoices.length - 3;
-    expect(await sweepOverdue(postgres.db, later)).toBe(open);
-    expect(await sweepOverdue(postgres.db, later)).toBe(0);
+    expect(await sweepOverdue(postgres.db, later, { tenantId: TENANT })).toBe(open);
+    expect(await sweepOverdue(postgres.db, later, { tenantId: TENANT })).toBe(0);
     const events = await exec<{ n: number }>(postgres.db, sql`SELECT count(*)::int AS n FROM invoice_outbox WHERE payload->>'type' = 'invoice.overdue' AND payload->>'tenant' = ${TENANT}`);
     expect(events.rows[0]!.n).toBe(open);
   });

@@ -218,14 +218,16 @@ export async function refundInvoice(db: Database, input: RefundInput): Promise<{
   });
 }
 
-/** Marks finalized invoices past their due date with something still due as overdue (batches of `limit`); returns how many. */
-export async function sweepOverdue(db: Database, nowMs = Date.now(), limit = 1000): Promise<number> {
+/** Marks finalized invoices past their due date with something still due as overdue (batches of `limit`, one tenant or all); returns how many. */
+export async function sweepOverdue(db: Database, nowMs = Date.now(), options: { tenantId?: string; limit?: number } = {}): Promise<number> {
+  const limit = options.limit ?? 1000;
+  const tenantFilter = options.tenantId === undefined ? sql`` : sql`AND tenant_id = ${options.tenantId}`;
   let total = 0;
   for (;;) {
     const marked = await db.transaction(async (tx) => {
       const rows = await exec<{ id: string; tenant_id: string; customer_id: string; number: string; correlation_id: string; balance_due_micros: bigint; due_at: Date }>(tx, sql`
         UPDATE invoices SET status = 'overdue' WHERE id IN (
-          SELECT id FROM invoices WHERE status = 'finalized' AND due_at < ${new Date(nowMs).toISOString()}::timestamptz AND balance_due_micros > 0
+          SELECT id FROM invoices WHERE status = 'finalized' AND due_at < ${new Date(nowMs).toISOString()}::timestamptz AND balance_due_micros > 0 ${tenantFilter}
           ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
         RETURNING id, tenant_id, customer_id, number, correlation_id, balance_due_micros, due_at`);
       await emitInvoiceEvents(tx, rows.rows.map((r) => invoiceEvent('invoice.overdue', r.tenant_id, r.id, r.customer_id, r.correlation_id,

@@ -173,6 +173,8 @@ export interface PlanVersionCharges {
 
 export interface BillingCatalog {
   chargeNames: Map<string, string>;
+  /** Product category by plan charge id (usage charges), when the catalog gives one. */
+  chargeCategories: Map<string, string>;
   planVersions: Map<string, PlanVersionCharges>;
   /** tenant → jurisdiction → category → rule. */
   taxRules: Map<string, Map<string, Map<string, TaxRule>>>;
@@ -190,18 +192,23 @@ function discountRule(d: typeof schema.discounts.$inferSelect, coupon?: { code: 
 
 /** Catalog facts for the tenants and plan versions of a run (read once per run). */
 export async function loadBillingCatalog(db: Database, tenantIds: readonly string[], planVersionIds: readonly string[]): Promise<BillingCatalog> {
-  const catalog: BillingCatalog = { chargeNames: new Map(), planVersions: new Map(), taxRules: new Map(),
+  const catalog: BillingCatalog = { chargeNames: new Map(), chargeCategories: new Map(), planVersions: new Map(), taxRules: new Map(),
     automaticDiscounts: new Map(), invoicePaymentTermsDays: new Map() };
   if (tenantIds.length === 0) return catalog;
   const charges = planVersionIds.length === 0 ? [] : await db.select().from(schema.planCharges).where(inArray(schema.planCharges.planVersionId, [...planVersionIds]));
   for (const id of planVersionIds) catalog.planVersions.set(id, { periodCharges: [], errors: [] });
   for (const charge of charges) {
     catalog.chargeNames.set(charge.id, charge.name);
-    if (charge.kind !== 'period') continue;
+    // The catalog has no category column yet (requested); read it when it appears.
+    const categoryOfCharge = (charge as { productCategory?: string | null }).productCategory;
+    if (charge.kind !== 'period') {
+      if (categoryOfCharge) catalog.chargeCategories.set(charge.id, categoryOfCharge);
+      continue;
+    }
     const entry = catalog.planVersions.get(charge.planVersionId)!;
     const parsed = parsePeriodCharge(charge.price);
     if (!parsed.ok) { entry.errors.push(`plan charge ${charge.id}: ${parsed.errors.map((e) => `${e.field} ${e.code}`).join(', ')}`); continue; }
-    const category = (charge as { productCategory?: string }).productCategory || DEFAULT_CATEGORY.period;
+    const category = categoryOfCharge || DEFAULT_CATEGORY.period;
     entry.periodCharges.push({ description: charge.name, productCategory: category, charge: parsed.params,
       cause: { planChargeId: charge.id, planVersionId: charge.planVersionId, model: parsed.params.name } });
   }
@@ -258,14 +265,15 @@ export async function readExemptions(db: Database, tenantId: string, customerIds
 }
 
 /** Usage groups → invoice usage charges: this period's as `usage`, earlier periods' differences from what was billed as `late_usage`. */
-export function usageCharges(groups: readonly UsageGroup[], period: string, chargeNames: ReadonlyMap<string, string>,
+export function usageCharges(groups: readonly UsageGroup[], period: string, catalog: Pick<BillingCatalog, 'chargeNames' | 'chargeCategories'>,
   billed: ReadonlyMap<string, bigint>, invoicedPeriods: ReadonlySet<string>): UsageCharge[] {
   const out: UsageCharge[] = [];
   for (const g of groups) {
-    const name = chargeNames.get(g.priceId) ?? g.meter;
+    const name = catalog.chargeNames.get(g.priceId) ?? g.meter;
+    const category = catalog.chargeCategories.get(g.priceId) ?? DEFAULT_CATEGORY.usage;
     const cause = { meter: g.meter, priceId: g.priceId, events: String(g.events) };
     if (g.servicePeriod === period) {
-      out.push({ kind: 'usage', description: name, productCategory: DEFAULT_CATEGORY.usage, servicePeriod: period, quantity: g.quantity,
+      out.push({ kind: 'usage', description: name, productCategory: category, servicePeriod: period, quantity: g.quantity,
         amountMicros: g.amountMicros, cause });
       continue;
     }
@@ -274,7 +282,7 @@ export function usageCharges(groups: readonly UsageGroup[], period: string, char
     const already = billed.get(`${g.customerId}\u0000${g.servicePeriod}\u0000${g.meter}\u0000${g.priceId}`) ?? 0n;
     const lateMicros = g.amountMicros - already;
     if (lateMicros === 0n) continue;
-    out.push({ kind: 'late_usage', description: `${name} (late events of ${g.servicePeriod})`, productCategory: DEFAULT_CATEGORY.usage,
+    out.push({ kind: 'late_usage', description: `${name} (late events of ${g.servicePeriod})`, productCategory: category,
       servicePeriod: g.servicePeriod, quantity: '', amountMicros: lateMicros, cause });
   }
   return out;

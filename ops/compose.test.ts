@@ -91,22 +91,29 @@ describe('docker-compose.yml', () => {
   });
 });
 
-/** Top-level folders reachable by relative imports from `entry` (static and dynamic). */
-function importedFolders(entry: string): Set<string> {
+/** Top-level folders and npm packages reachable by imports from `entry` (static and dynamic; type-only imports excluded). */
+function importGraph(entry: string): { folders: Set<string>; packages: Set<string> } {
   const seen = new Set<string>();
   const folders = new Set<string>();
+  const packages = new Set<string>();
   const visit = (file: string): void => {
     if (seen.has(file)) return;
     seen.add(file);
     folders.add(relative(projectRoot, file).split('/')[0]!);
     const source = readFileSync(file, 'utf8');
-    for (const match of source.matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
-      const target = resolve(dirname(file), match[1]!);
-      if (/\.(ts|mjs|js)$/.test(target)) visit(target);
+    for (const match of source.matchAll(/^(?:import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]/gm)) {
+      if (match[1]) continue;
+      const specifier = (match[2] ?? match[3])!;
+      if (specifier.startsWith('.')) {
+        const target = resolve(dirname(file), specifier);
+        if (/\.(ts|mjs|js)$/.test(target)) visit(target);
+      } else if (!specifier.startsWith('node:')) {
+        packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!);
+      }
     }
   };
   visit(entry);
-  return folders;
+  return { folders, packages };
 }
 
 describe('Dockerfile', () => {
@@ -122,8 +129,16 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \[.*"cli\/tollgate\.ts"\]/m);
   });
 
+  const graph = importGraph(join(projectRoot, 'cli', 'tollgate.ts'));
+
+  it('installs every package the CLI imports as a production dependency (the image omits devDependencies)', () => {
+    const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(graph.packages.size).toBeGreaterThan(3);
+    for (const name of graph.packages) expect(Object.keys(manifest.dependencies), name).toContain(name);
+  });
+
   it('copies every folder the CLI imports, and .dockerignore keeps none of them out', () => {
-    const folders = importedFolders(join(projectRoot, 'cli', 'tollgate.ts'));
+    const folders = graph.folders;
     const copied = new Set([...dockerfile.matchAll(/^COPY (?:--\S+ )*(\S+) \.\/\S*$/gm)].map((m) => m[1]!));
     for (const folder of folders) {
       expect(copied, `Dockerfile COPY ${folder}`).toContain(folder);

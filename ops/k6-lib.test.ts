@@ -9,12 +9,16 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Packr, Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from '../bench/k6/lib/msgpack.js';
 import { benchEvent, benchEvents } from '../bench/k6/lib/events.js';
 import { benchSubject, cloudEventJson } from '../bench/events.ts';
 import { projectRoot } from '../scripts/infra.ts';
 import { startTestNode } from '../test/node-fixture.ts';
+
+/** A tenant of its own, so the events these tests post are never rated as another suite's customers. */
+const TENANT = `ops-test-${randomUUID().slice(0, 8)}`;
 
 const K6_DIR = join(projectRoot, 'bench', 'k6');
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
@@ -61,7 +65,7 @@ describe('bench/k6/lib/events.js', () => {
 
 describe('the k6 WebSocket protocol against a real /v1/stream', () => {
   it('gets a hello and an ack of every event for frames encoded by lib/msgpack.js', async () => {
-    const node = await startTestNode({ authMode: 'optional' }, { rater: false });
+    const node = await startTestNode({ authMode: 'optional', defaultTenant: TENANT }, { rater: false });
     try {
       const socket = new WebSocket(`${node.url.replace('http', 'ws')}/v1/stream`);
       const messages: Record<string, unknown>[] = [];

@@ -3,6 +3,7 @@
  * the demo world and its synthetic traffic, the page rendered by headless
  * Chromium until its figures are live, and a screenshot of it.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +15,11 @@ import { TEST_INFRA } from '../test/global-setup.ts';
 import { captureLivePage, figureValue } from './browser.ts';
 import { startDemoTraffic, type DemoTraffic } from './demo-traffic.ts';
 import { DEMO_CUSTOMERS, seedDemoWorld } from './demo-world.ts';
+import { DEMO_PLANS, seedDemoPlans } from './demo-plans.ts';
 import type { LiveFigures } from './live-figures.ts';
 
+/** A tenant of its own: the demo's extra meter and plans must not change what other suites rate for `default`. */
+const TENANT = `ops-live-${randomUUID().slice(0, 8)}`;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 describe('the live page at / (ingest tier)', () => {
@@ -23,8 +27,10 @@ describe('the live page at / (ingest tier)', () => {
   let traffic: DemoTraffic;
 
   beforeAll(async () => {
-    node = await startTestNode({ authMode: 'optional' });
-    await seedDemoWorld(node.postgres.db, 'default');
+    // Keyless requests act for the default tenant, here a fresh one.
+    node = await startTestNode({ authMode: 'optional', defaultTenant: TENANT });
+    await seedDemoWorld(node.postgres.db, TENANT);
+    await seedDemoPlans(node.url);
     traffic = startDemoTraffic({ baseUrl: node.url, eventsPerSecond: 200, log: createLogger('silent', 'demo-traffic') });
   });
 
@@ -45,6 +51,18 @@ describe('the live page at / (ingest tier)', () => {
     for (const c of live.topCustomers) expect(c.amountMicros).toMatch(/^-?\d+$/);
     expect(traffic.stats().accepted).toBeGreaterThan(0);
     expect(traffic.stats().rejected).toBe(0);
+  });
+
+  it('seeds plans and subscriptions through the catalog API, once', async () => {
+    // beforeAll seeded already: a second seeding creates nothing.
+    expect(await seedDemoPlans(node.url)).toEqual({ plansCreated: [], subscriptionsCreated: [] });
+    for (const plan of DEMO_PLANS) {
+      for (const subject of plan.subscribers) {
+        const response = await fetch(`${node.url}/v1/subscriptions?subject=${subject}`);
+        const body = await response.json() as { subscriptions: { plan?: string; planVersionId?: string }[] };
+        expect(body.subscriptions, subject).toHaveLength(1);
+      }
+    }
   });
 
   it('refuses a request with an unknown API key, like every tenant-scoped route', async () => {

@@ -11,7 +11,7 @@ import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../scripts/infra.ts';
 import { dashboardQueries, loadDashboards } from './dashboards.ts';
-import { isRegistered, metricNamesIn, registeredMetrics } from './registered-metrics.ts';
+import { isRegistered, metricNamesIn, registeredMetrics, unknownLabelsIn } from './registered-metrics.ts';
 import { composeConfig, tollgateServices } from './compose.ts';
 
 const PROMETHEUS_DIR = join(projectRoot, 'deploy', 'prometheus');
@@ -41,6 +41,8 @@ describe('deploy/prometheus', () => {
     ];
     const missing = uses.flatMap((u) => metricNamesIn(u.expr).filter((m) => !isRegistered(m, registered)).map((m) => `${m} (${u.where})`));
     expect(missing).toEqual([]);
+    const badLabels = uses.flatMap((u) => unknownLabelsIn(u.expr, registered).map((l) => `label ${l} (${u.where})`));
+    expect(badLabels).toEqual([]);
     expect(uses.length).toBeGreaterThan(20);
   });
 
@@ -57,6 +59,23 @@ describe('deploy/prometheus', () => {
     const services = tollgateServices(composeConfig()).filter((s) => s.longRunning);
     expect(services.length).toBeGreaterThanOrEqual(7);
     for (const service of services) expect(targets, service.name).toContain(`${service.name}:${service.env.TOLLGATE_HTTP_PORT}`);
+  });
+});
+
+describe('registeredMetrics and unknownLabelsIn', () => {
+  const registered = registeredMetrics();
+
+  it('reads label names from the registrations, histograms included', () => {
+    expect(registered.get('tollgate_ingest_requests_total')?.labels).toEqual(['status']);
+    expect(registered.get('tollgate_router_cutoffs_total')?.labels).toEqual(['router', 'method', 'outcome']);
+    expect(registered.get('tollgate_ingest_produce_seconds')).toMatchObject({ kind: 'histogram', labels: [] });
+  });
+
+  it('flags a label no metric of the expression has', () => {
+    expect(unknownLabelsIn('sum by (status) (rate(tollgate_ingest_requests_total{status=~"5.."}[5m]))', registered)).toEqual([]);
+    expect(unknownLabelsIn('sum by (code) (rate(tollgate_ingest_requests_total[5m]))', registered)).toEqual(['code']);
+    expect(unknownLabelsIn('tollgate_router_up{routr="a"}', registered)).toEqual(['routr']);
+    expect(unknownLabelsIn('histogram_quantile(0.99, sum by (le) (rate(tollgate_rater_batch_seconds_bucket[5m])))', registered)).toEqual([]);
   });
 });
 

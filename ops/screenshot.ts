@@ -2,9 +2,9 @@
  * `npm run screenshot`: the README's picture of the live page, produced by the
  * project itself. Starts its own local infrastructure (state in
  * .state/screenshot, ports apart from `npm start` and the tests), a single
- * node with the demo world and its synthetic traffic, waits until the page's
- * figures are live in headless Chromium, saves docs/img/live-page.png, and
- * stops everything it started.
+ * node with the demo world, plans and synthetic traffic, waits until the
+ * page's figures are live in headless Chromium, saves docs/img/live-page.png,
+ * and stops (and purges) everything it started.
  *
  *   npm run screenshot [-- --out docs/img/live-page.png] [--warm-up-seconds 30] [--keep-infra]
  */
@@ -18,6 +18,7 @@ import { infraDown, infraUp, projectRoot } from '../scripts/infra.ts';
 import { captureLivePage } from './browser.ts';
 import { startDemoTraffic } from './demo-traffic.ts';
 import { seedDemoWorld } from './demo-world.ts';
+import { seedDemoPlans } from './demo-plans.ts';
 
 const INFRA = { stateDir: join(projectRoot, '.state', 'screenshot'), pgPort: 54397, clickhousePort: 18197 };
 
@@ -37,6 +38,7 @@ const node = await startSingleNode(config, log, { embeddedBrokerIncarnation: end
 let failed = false;
 try {
   await seedDemoWorld(node.postgres.db, config.defaultTenant);
+  await seedDemoPlans(node.url);
   const traffic = startDemoTraffic({ baseUrl: node.url, eventsPerSecond: 300, log });
   node.shutdown.add('demo traffic', traffic.stop);
   // Traffic first: the rater's group join takes seconds, and the rates should show the steady state, not the start.
@@ -50,6 +52,7 @@ try {
   process.stderr.write(`screenshot failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
 } finally {
   await node.close();
-  if (!values['keep-infra']) await infraDown({ ...INFRA, log: infraLog });
+  // Purged: the next picture starts from an empty store, so it shows one run's traffic.
+  if (!values['keep-infra']) await infraDown({ ...INFRA, purge: true, log: infraLog });
 }
 process.exit(failed ? 1 : 0);

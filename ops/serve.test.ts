@@ -2,9 +2,13 @@
  * `tollgate serve --role`: role parsing, and nodes of one role on the real
  * test infrastructure serving only their role's routes (plus the ops routes).
  */
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { startTestNode } from '../test/node-fixture.ts';
 import { parseRoles, ServeUsageError } from './serve.ts';
+
+/** A tenant of its own, so the events these tests post are never rated as another suite's customers. */
+const TENANT = `ops-test-${randomUUID().slice(0, 8)}`;
 
 describe('parseRoles', () => {
   it.each([
@@ -31,7 +35,7 @@ async function status(url: string, init?: RequestInit): Promise<number> {
 
 describe('a node of one role', () => {
   it('ingest serves events, the stream and the live page, but not the API; every role serves /metrics', async () => {
-    const node = await startTestNode({ authMode: 'optional' }, { roles: new Set(['ingest']) });
+    const node = await startTestNode({ authMode: 'optional', defaultTenant: TENANT }, { roles: new Set(['ingest']) });
     try {
       expect(await status(`${node.url}/`)).toBe(200);
       expect(await status(`${node.url}/v1/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -46,7 +50,7 @@ describe('a node of one role', () => {
   });
 
   it('api serves usage and wallets, but takes no events', async () => {
-    const node = await startTestNode({ authMode: 'optional' }, { roles: new Set(['api']) });
+    const node = await startTestNode({ authMode: 'optional', defaultTenant: TENANT }, { roles: new Set(['api']) });
     try {
       expect(await status(`${node.url}/v1/usage?subject=cust_serve&meter=tokens`)).toBe(200);
       expect(await status(`${node.url}/v1/events`, { method: 'POST', body: '[]' })).toBe(404);

@@ -11,16 +11,19 @@ import type { Consumer } from 'kafkajs';
 import { connectKafka } from '../platform/kafka.ts';
 import { createLogger } from '../platform/log.ts';
 import { schema } from '../platform/postgres.ts';
-import { TOPICS } from '../schemas/event.ts';
+import { Packr } from 'msgpackr';
+import { TOPICS, type WireEvent } from '../schemas/event.ts';
 import type { QuotaExceededEvent } from '../schemas/quota-events.ts';
 import type { SingleNode } from '../cli/single-node.ts';
 import { eventually, startTestNode, testConfig } from '../test/node-fixture.ts';
+import { readProgress } from './checkpoints.ts';
 import { RaterService } from './index.ts';
 
 const TENANT = `itest-plans-${process.pid}`;
 const SUBJECT = 'plan-cust';
 const LIMITED = 'limited-cust';
 const NOVEMBER = '2026-11-15T00:00:00Z';
+const REPLAY = 'replay-cust';
 let node: SingleNode;
 let quotaConsumer: Consumer;
 const quotaEvents: QuotaExceededEvent[] = [];
@@ -113,7 +116,8 @@ beforeAll(async () => {
       { name: 'Platform fee', price: { model: 'flat_fee', params: { amountMicros: '30000000', prorate: true } } }],
     entitlements: [{ meter: 'm-per-unit', limit: '10', enforcement: 'hard' }],
   });
-  for (const subject of [SUBJECT, LIMITED]) {
+  await created('/v1/customers', { subject: REPLAY, name: 'Replayed customer', currency: 'USD', billingMode: 'postpaid' });
+  for (const subject of [SUBJECT, LIMITED, REPLAY]) {
     await created('/v1/subscriptions', { subject, plan: 'all-models', version: 1, startsAt: '2026-01-01T00:00:00Z' });
   }
   const kafka = connectKafka(testConfig().kafkaBrokers, 'itest-quota', createLogger('silent', 'test'));
@@ -176,45 +180,69 @@ describe('plan pricing through the pipeline', () => {
   });
 
   it('replays from a rewound checkpoint with the state of that checkpoint and writes identical rows', async () => {
+    // A topic of its own, so rewinding its checkpoint touches no other test's rater.
+    const topic = `itest-plans-replay-${process.pid}`;
     const db = node.postgres.db;
-    const checkpointsBefore = await db.select().from(schema.raterCheckpoints).where(eq(schema.raterCheckpoints.topic, TOPICS.usageEvents));
-    const stateBefore = await db.select().from(schema.raterUsageState).where(eq(schema.raterUsageState.customerId, await customerId(SUBJECT)));
-    const rowsBefore = await ratedRows(SUBJECT);
-    // Second batch: each period model continues from the state of the first.
-    // graduated: total(10,004) = 12,502 and total(10,003) = 12,501.5 → 12,502 (half-even), so the unit adds 0.
-    const more = [{ meter: 'm-graduated', q: 1, amountMicros: '0' }, { meter: 'm-volume', q: 899, amountMicros: '449500' },
-      { meter: 'm-package', q: 999, amountMicros: '0' }, { meter: 'm-free', q: 10, amountMicros: '30' }, { meter: 'm-peak', q: 9, amountMicros: '10' }];
-    expect((await api('POST', '/v1/events', more.map((m, i) => usageEvent(`more-${i}`, SUBJECT, m.meter, m.q)))).status).toBe(202);
-    const rowsAfter = await eventually(() => ratedRows(SUBJECT), (r) => r.length === rowsBefore.length + more.length);
-    expect(more.map((m, i) => rowsAfter.find((r) => r.id === `more-${i}`)?.amount_micros)).toEqual(more.map((m) => m.amountMicros));
-    const stateAfter = await stateOf(SUBJECT);
-    const checkpointsAfter = await db.select().from(schema.raterCheckpoints).where(eq(schema.raterCheckpoints.topic, TOPICS.usageEvents));
+    const kafka = connectKafka(testConfig().kafkaBrokers, 'itest-plans-replay', createLogger('silent', 'test'));
+    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    await producer.connect();
+    const packr = new Packr({ useRecords: true });
+    const timeMs = Date.UTC(2026, 10, 12);
+    const send = (events: { meter: string; q: number }[], prefix: string): Promise<unknown> => producer.send({ topic, messages: [{
+      partition: 0, key: REPLAY, value: Buffer.from(packr.pack(events.map((e, i): WireEvent => ({ tenant: TENANT, id: `${prefix}-${i}`, source: 'itest-plans',
+        type: `ev.${e.meter}`, subject: REPLAY, timeMs, ingestedAtMs: timeMs, data: { q: e.q } })))) }] });
+    const rater = (group: string): RaterService => new RaterService({ kafka, db, clickhouse: node.clickhouse, log: createLogger('silent', 'test'),
+      topic, groupId: `${group}-${process.pid}`, workerThreads: 2 });
+    const checkpoint = async (): Promise<bigint | undefined> => (await readProgress(db, topic)).nextOffsets.get(0);
+    const stateRows = (): Promise<(typeof schema.raterUsageState.$inferSelect)[]> => db.select().from(schema.raterUsageState).where(eq(schema.raterUsageState.topic, topic));
 
-    // A crash after the ClickHouse insert, before the Postgres commit: checkpoints and state are back where they were.
-    await node.rater.stop();
+    const first = rater('itest-replay-a');
+    await first.start();
+    let stateBefore: Awaited<ReturnType<typeof stateRows>>;
+    let rowsAfter: RatedRow[];
+    let stateAfter: Record<string, string>;
+    try {
+      await send(CASES.map((c) => ({ meter: c.meter, q: c.q })), 'ra');
+      await eventually(checkpoint, (next) => next === 1n, 60_000);
+      stateBefore = await stateRows();
+      // Second batch: each period model continues from the state of the first.
+      // graduated: total(10,004) = 12,502 and total(10,003) = 12,501.5 → 12,502 (half-even), so the unit adds 0.
+      const more = [{ meter: 'm-graduated', q: 1, amountMicros: '0' }, { meter: 'm-volume', q: 899, amountMicros: '449500' },
+        { meter: 'm-package', q: 999, amountMicros: '0' }, { meter: 'm-free', q: 10, amountMicros: '30' }, { meter: 'm-peak', q: 9, amountMicros: '10' }];
+      await send(more, 'rb');
+      await eventually(checkpoint, (next) => next === 2n, 60_000);
+      rowsAfter = await ratedRows(REPLAY);
+      expect(rowsAfter).toHaveLength(CASES.length + more.length);
+      expect(more.map((m, i) => rowsAfter.find((r) => r.id === `rb-${i}`)?.amount_micros)).toEqual(more.map((m) => m.amountMicros));
+      expect(CASES.map((c, i) => rowsAfter.find((r) => r.id === `ra-${i}`)?.amount_micros)).toEqual(CASES.map((c) => c.amountMicros));
+      stateAfter = await stateOf(REPLAY);
+    } finally {
+      await first.stop();
+    }
+
+    // A crash after the ClickHouse insert of the second batch, before its Postgres commit:
+    // the checkpoint and the state are back at the first batch.
     await db.transaction(async (tx) => {
-      for (const c of checkpointsBefore) {
-        await tx.update(schema.raterCheckpoints).set({ nextOffset: c.nextOffset })
-          .where(and(eq(schema.raterCheckpoints.topic, c.topic), eq(schema.raterCheckpoints.partition, c.partition)));
-      }
-      await tx.delete(schema.raterUsageState).where(eq(schema.raterUsageState.customerId, await customerId(SUBJECT)));
+      await tx.update(schema.raterCheckpoints).set({ nextOffset: 1n }).where(and(eq(schema.raterCheckpoints.topic, topic), eq(schema.raterCheckpoints.partition, 0)));
+      await tx.delete(schema.raterUsageState).where(eq(schema.raterUsageState.topic, topic));
       await tx.insert(schema.raterUsageState).values(stateBefore);
     });
-    const replay = new RaterService({
-      kafka: connectKafka(testConfig().kafkaBrokers, 'itest-plans-replay', createLogger('silent', 'test')),
-      db, clickhouse: node.clickhouse, log: createLogger('silent', 'test'),
-      topic: TOPICS.usageEvents, groupId: `itest-plans-replay-${process.pid}`, workerThreads: 1,
-    });
-    await replay.start();
+    expect(await stateOf(REPLAY)).not.toEqual(stateAfter);
+    const second = rater('itest-replay-b');
+    await second.start();
     try {
-      await eventually(() => db.select().from(schema.raterCheckpoints).where(eq(schema.raterCheckpoints.topic, TOPICS.usageEvents)),
-        (rows) => checkpointsAfter.every((a) => rows.find((r) => r.partition === a.partition)?.nextOffset === a.nextOffset), 60_000);
-      expect(await stateOf(SUBJECT)).toEqual(stateAfter);
-      expect(await ratedRows(SUBJECT)).toEqual(rowsAfter);
-      const crossings = await db.select({ n: sql<number>`count(*)::int` }).from(schema.quotaCrossings).where(eq(schema.quotaCrossings.tenantId, TENANT));
-      expect(crossings[0]!.n).toBe(quotaEvents.length);
+      await eventually(checkpoint, (next) => next === 2n, 60_000);
+      expect(await stateOf(REPLAY)).toEqual(stateAfter);
+      expect(await ratedRows(REPLAY)).toEqual(rowsAfter);
     } finally {
-      await replay.stop();
+      await second.stop();
+      await producer.disconnect();
     }
-  }, 120_000);
+  }, 180_000);
+
+  it('emitted each crossing once over all of the above', async () => {
+    const crossings = await node.postgres.db.select({ n: sql<number>`count(*)::int` }).from(schema.quotaCrossings).where(eq(schema.quotaCrossings.tenantId, TENANT));
+    expect(crossings[0]!.n).toBe(1);
+    expect(quotaEvents).toHaveLength(1);
+  });
 });

@@ -59,7 +59,13 @@ export function runRateTask(task: RateTask): RateTaskResult {
     }
   }
   const undo = new Map<string, bigint | undefined>();
-  const result = rateEvents(located, cachedIndex, { epoch: task.epoch, state, ratedEarlier: new Set(task.ratedEarlier), undo });
+  let result: ReturnType<typeof rateEvents>;
+  try {
+    result = rateEvents(located, cachedIndex, { epoch: task.epoch, state, ratedEarlier: new Set(task.ratedEarlier), undo });
+  } catch (err) {
+    usageStates.forget(task.partition);
+    throw err;
+  }
   usageStates.advance(task.partition, task.stateGeneration, task.nextStateGeneration, undo);
   const skipCounts: Partial<Record<RatingSkip['reason'], number>> = {};
   // Events rated earlier are counted by the service as duplicates of earlier batches.

@@ -11,6 +11,7 @@
  *   7. publish new `quota.exceeded` events from the outbox.
  * A crash between any two steps replays the batch and converges to one copy.
  */
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Kafka, Producer } from 'kafkajs';
@@ -58,14 +59,19 @@ const metrics = {
 export class OffsetGapError extends Error {}
 
 export class RaterService {
-  private readonly pool: Piscina<RateTask, RateTaskResult>;
+  /** One single-thread pool per worker: a partition always goes to the same worker, which holds its usage state. */
+  private readonly pools: Piscina<RateTask, RateTaskResult>[];
   private readonly consumer: Consumer;
   private checkpoints = new Map<number, bigint>();
   private epoch = '';
   private catalog: { value: SharedCatalog; loadedAtMs: number } | undefined;
   private readonly catalogRefreshMs: number;
-  /** Per partition: the running usage state as of its checkpoint, as worker-ready bytes; loaded on first use. */
-  private readonly usageStates = new Map<number, Uint8Array>();
+  /**
+   * Per partition: which generation of its running usage state the worker
+   * holds (`loadId:counter`, counter = batches committed since the load), and
+   * the bytes loaded from Postgres until a worker has taken them.
+   */
+  private readonly usageStates = new Map<number, { loadId: string; counter: number; bytes: Uint8Array | null }>();
   private quotaProducer: Producer | undefined;
   private quotaTimer: NodeJS.Timeout | undefined;
   private quotaPublishing: Promise<void> | undefined;
@@ -73,12 +79,12 @@ export class RaterService {
 
   constructor(private readonly options: RaterOptions) {
     this.catalogRefreshMs = options.catalogRefreshMs ?? 2000;
-    this.pool = new Piscina({
+    this.pools = Array.from({ length: options.workerThreads }, () => new Piscina<RateTask, RateTaskResult>({
       filename: fileURLToPath(new URL('./rate-worker-entry.mjs', import.meta.url)),
-      minThreads: options.workerThreads,
-      maxThreads: options.workerThreads,
+      minThreads: 1,
+      maxThreads: 1,
       idleTimeout: 60_000,
-    });
+    }));
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: 10_000,
@@ -128,7 +134,7 @@ export class RaterService {
     clearInterval(this.quotaTimer);
     await this.quotaPublishing;
     await this.quotaProducer?.disconnect();
-    await this.pool.destroy();
+    await Promise.all(this.pools.map((pool) => pool.destroy()));
   }
 
   private async reloadProgress(): Promise<void> {
@@ -139,10 +145,11 @@ export class RaterService {
     this.usageStates.clear();
   }
 
-  private async partitionUsageState(partition: number): Promise<Uint8Array> {
+  private async partitionUsageState(partition: number, reload = false): Promise<{ loadId: string; counter: number; bytes: Uint8Array | null }> {
     let state = this.usageStates.get(partition);
-    if (!state) {
-      state = await loadPartitionUsageState(this.options.db, this.options.topic, partition);
+    if (!state || reload) {
+      const bytes = await loadPartitionUsageState(this.options.db, this.options.topic, partition);
+      state = { loadId: randomUUID(), counter: 0, bytes };
       this.usageStates.set(partition, state);
     }
     return state;
@@ -205,10 +212,20 @@ export class RaterService {
   private async rateAndCommit(partition: number, messages: { offset: string; value: Buffer | null }[], checkpoint: bigint | undefined, firstOffset: bigint): Promise<void> {
     const { topic, log } = this.options;
     const catalog = await this.currentCatalog();
-    const usageState = await this.partitionUsageState(partition);
-    const rate = (ratedEarlier: string[]): Promise<RateTaskResult> => {
-      const task = this.buildTask(partition, messages, catalog, usageState, ratedEarlier);
-      return this.pool.run(task, { transferList: [task.records] });
+    const pool = this.pools[partition % this.pools.length]!;
+    const rate = async (ratedEarlier: string[]): Promise<RateTaskResult> => {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        // A miss (the worker restarted) is answered once with the state from Postgres.
+        const state = await this.partitionUsageState(partition, attempt > 0);
+        const task = this.buildTask(partition, messages, catalog, ratedEarlier, state);
+        const result = await pool.run(task, { transferList: [task.records] });
+        if (!result.stateMiss) {
+          state.bytes = null; // the worker holds it now
+          return result;
+        }
+        metrics.problems.inc({ kind: 'usage_state_miss' });
+      }
+      throw new Error(`the rating worker of partition ${partition} did not take its usage state`);
     };
     let result = await rate([]);
     for (const corrupt of result.corruptRecords) {
@@ -242,7 +259,8 @@ export class RaterService {
       throw err;
     }
     this.checkpoints.set(partition, nextOffset);
-    if (result.usageState) this.usageStates.set(partition, result.usageState);
+    const state = this.usageStates.get(partition);
+    if (state) state.counter += 1;
     if (newCrossings > 0) {
       metrics.quotaExceeded.inc(newCrossings);
       this.publishQuotaEvents();
@@ -256,7 +274,7 @@ export class RaterService {
   }
 
   private buildTask(partition: number, messages: { offset: string; value: Buffer | null }[], catalog: SharedCatalog,
-    usageState: Uint8Array, ratedEarlier: string[]): RateTask {
+    ratedEarlier: string[], state: { loadId: string; counter: number; bytes: Uint8Array | null }): RateTask {
     const lengths = new Uint32Array(messages.length);
     const offsets = new Float64Array(messages.length);
     let total = 0;
@@ -272,6 +290,9 @@ export class RaterService {
       if (m.value) view.set(m.value, position);
       position += m.value?.length ?? 0;
     }
-    return { catalog, usageState, ratedEarlier, epoch: this.epoch, partition, records, recordLengths: lengths, recordOffsets: offsets };
+    return {
+      catalog, ratedEarlier, epoch: this.epoch, partition, records, recordLengths: lengths, recordOffsets: offsets,
+      stateGeneration: `${state.loadId}:${state.counter}`, nextStateGeneration: `${state.loadId}:${state.counter + 1}`, usageState: state.bytes,
+    };
   }
 }

@@ -41,6 +41,11 @@ export class WorkerUsageStates {
     return undefined;
   }
 
+  /** Drops the partition's copy (a batch failed half-way through it): the next batch misses and gets the bytes. */
+  forget(partition: number): void {
+    this.held.delete(partition);
+  }
+
   /** Records that the batch moved the partition's state from `generation` to `nextGeneration`. */
   advance(partition: number, generation: string, nextGeneration: string, previous: Map<string, bigint | undefined>): void {
     const held = this.held.get(partition);

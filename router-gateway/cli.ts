@@ -72,7 +72,8 @@ export async function routersCommand(args: string[], config: Config): Promise<vo
       const router = await registry.get(tenantId, ref);
       if (!router) throw new Error(`TG_ROUTER_NOT_FOUND: no router ${ref} in tenant ${tenantId}`);
       if (action === 'remove') {
-        await registry.remove(tenantId, router.view.id);
+        const removed = await registry.remove(tenantId, router.view.id);
+        if (removed === 'has_history') throw new Error('TG_ROUTER_HAS_HISTORY: the router has recorded sessions or cutoffs and cannot be removed');
         console.log(`removed ${router.view.id}`);
         return;
       }

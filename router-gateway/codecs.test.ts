@@ -73,18 +73,20 @@ describe('Access-Accept attributes', () => {
 });
 
 describe('RouterOS API words', () => {
-  it('length prefixes for every size class round-trip', () => {
-    for (const length of [0, 1, 0x7f, 0x80, 0x3fff, 0x4000, 0x1fffff, 0x200000]) {
+  it('length prefixes for every size class round-trip, even fed one byte at a time', () => {
+    for (const length of [1, 0x7f, 0x80, 0x3fff, 0x4000, 0x1fffff, 0x200000]) {
       const word = 'x'.repeat(length);
-      const reader = new SentenceReader();
       const bytes = encodeSentence([word, 'next']);
-      // Fed one byte at a time: the reader waits for complete words.
-      const out: string[][] = [];
-      if (length < 0x4000) for (const b of bytes) out.push(...reader.push(Buffer.from([b])));
-      else out.push(...reader.push(bytes));
-      expect(out).toEqual([length === 0 ? [] : [word, 'next']].map((s) => (length === 0 ? [] : s)).slice(0, length === 0 ? 0 : 1).concat(length === 0 ? [[], ['next']] : []));
+      const reader = new SentenceReader();
+      const sentences: string[][] = [];
+      if (length < 0x4000) for (const b of bytes) sentences.push(...reader.push(Buffer.from([b])));
+      else sentences.push(...reader.push(bytes));
+      expect(sentences).toEqual([[word, 'next']]);
     }
     expect(encodeLength(0x10000000)).toHaveLength(5);
+  });
+  it('an empty word ends a sentence', () => {
+    expect(new SentenceReader().push(Buffer.concat([encodeSentence(['!done']), encodeSentence(['!re', '=a=b'])]))).toEqual([['!done'], ['!re', '=a=b']]);
   });
   it('attributes come from =key=value words', () => {
     expect(attributesOf(['!re', '=.id=*1', '=address=10.0.0.1', '=comment=a=b'])).toEqual({ '.id': '*1', address: '10.0.0.1', comment: 'a=b' });

@@ -313,3 +313,41 @@ describe('RouterOS API', () => {
     expect((await gateway.registry.get(TENANT, 'sim-badpass'))!.view.status).toBe('error');
   });
 });
+
+describe('single node with the gateway on, and the /v1/routers API', () => {
+  let gatewayNode: SingleNode | undefined;
+  afterAll(async () => { await gatewayNode?.close(); });
+
+  it('registers, lists and tests routers over HTTP; secrets are never returned; bad input gets a coded error', async () => {
+    gatewayNode = await startTestNode({ routerGateway: 'on', radiusHost: '127.0.0.1', radiusAuthPort: 0, radiusAcctPort: 0,
+      routerSecretKey: randomBytes(32).toString('base64'), authMode: 'optional', defaultTenant: TENANT }, { rater: false });
+    const sim = new MikrotikSimulator({ address: '127.0.0.30', gatewayHost: '127.0.0.1', authPort: 1, acctPort: 1, secret: SECRET, apiUser: API_USER, apiPassword: API_PASSWORD });
+    await sim.start();
+    simulators.push(sim);
+    await db.delete(schema.routers).where(eq(schema.routers.host, '127.0.0.30'));
+    const post = (path: string, body: unknown): Promise<Response> => fetch(`${gatewayNode!.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await post('/v1/routers', { name: 'http-r1', host: '127.0.0.30', apiUser: API_USER, apiPassword: API_PASSWORD, radiusSecret: SECRET, apiPort: sim.apiPort });
+    expect(created.status).toBe(201);
+    const text = await created.text();
+    expect(text).not.toContain(API_PASSWORD);
+    expect(text).not.toContain(SECRET);
+    const [row] = await db.select().from(schema.routers).where(eq(schema.routers.host, '127.0.0.30'));
+    expect(row!.apiPasswordSealed).not.toContain(API_PASSWORD); // sealed at rest
+    expect(row!.radiusSecretSealed).not.toContain(SECRET);
+    const again = await post('/v1/routers', { name: 'http-r1', host: '127.0.0.30', apiUser: 'a', apiPassword: 'b', radiusSecret: SECRET });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('TG_ROUTER_EXISTS');
+    const bad = await post('/v1/routers', { name: 'x', host: 'router.example', apiUser: 'a', apiPassword: 'b', radiusSecret: SECRET });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'TG_ROUTER_FIELD_INVALID', field: 'host' } });
+    const list = (await (await fetch(`${gatewayNode.url}/v1/routers`)).json()) as { routers: { name: string }[] };
+    expect(list.routers.map((r) => r.name)).toContain('http-r1');
+    const tested = await post(`/v1/routers/http-r1/test`, {});
+    expect(tested.status).toBe(200);
+    expect(await tested.json()).toMatchObject({ ok: true, resources: { cpuLoadPercent: 7 } });
+    expect((await fetch(`${gatewayNode.url}/v1/routers/nope`)).status).toBe(404);
+    const removedWithHistory = await fetch(`${gatewayNode.url}/v1/routers/${(await gateway.registry.get(TENANT, 'sim-ack'))!.view.id}`, { method: 'DELETE' });
+    expect(await removedWithHistory.json()).toMatchObject({ error: { code: 'TG_ROUTER_HAS_HISTORY' } });
+    expect((await fetch(`${gatewayNode.url}/v1/routers/http-r1`, { method: 'DELETE' })).status).toBe(200);
+  }, 60_000);
+});

@@ -52,8 +52,9 @@ function handlers(deps: RouterRouteDeps): { method: 'get' | 'post' | 'del'; patt
     { method: 'del', pattern: '/v1/routers/:id', handle: async (tenantId, id) => {
       const router = await registry.get(tenantId, id);
       if (!router) return notFound();
-      await registry.remove(tenantId, router.view.id);
-      return { status: 200, body: { removed: router.view.id } };
+      const removed = await registry.remove(tenantId, router.view.id);
+      if (removed === 'has_history') return { status: 409, body: apiError('TG_ROUTER_HAS_HISTORY') };
+      return removed === 'removed' ? { status: 200, body: { removed: router.view.id } } : notFound();
     } },
   ];
 }

@@ -4,7 +4,7 @@
  * carry a secret; `RouterSecrets` are opened only where a packet or an API
  * call needs them and never logged.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { isIP } from 'node:net';
 import { schema, type Database } from '../platform/postgres.ts';
 import type { ErrorCode } from '../schemas/errors.ts';
@@ -149,11 +149,16 @@ export class RouterRegistry {
     return (await this.db.select().from(schema.routers)).map((row) => this.open(row));
   }
 
-  async remove(tenantId: string, id: string): Promise<boolean> {
+  /** Unregisters a router; one with recorded sessions, cutoffs or backups stays (they reference it). */
+  async remove(tenantId: string, id: string): Promise<'removed' | 'not_found' | 'has_history'> {
     const r = schema.routers;
+    const referenced = await this.db.execute<{ n: number }>(sql`SELECT
+      (SELECT count(*) FROM radius_sessions WHERE router_id = ${id}) + (SELECT count(*) FROM router_cutoffs WHERE router_id = ${id})
+      + (SELECT count(*) FROM router_backups WHERE router_id = ${id}) AS n`);
+    if (Number(referenced.rows[0]?.n ?? 0) > 0) return 'has_history';
     const rows = await this.db.delete(r).where(and(eq(r.tenantId, tenantId), eq(r.id, id))).returning({ id: r.id });
     this.loadedAtMs = 0;
-    return rows.length > 0;
+    return rows.length > 0 ? 'removed' : 'not_found';
   }
 
   /** The router whose RADIUS packets come from `address` (cached). */

@@ -122,6 +122,7 @@ export const ERROR_CODES = {
   TG_ROUTER_NOT_FOUND: 'no such router in the tenant',
   TG_ROUTER_UNREACHABLE: 'the router did not answer on its RouterOS API, or refused the login',
   TG_ROUTER_RATE_LIMITED: 'this router already had its RouterOS API calls for the minute; retry later',
+  TG_ROUTER_HAS_HISTORY: 'the router has recorded sessions or cutoffs and cannot be removed',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -81,8 +81,17 @@ function parseError(err: unknown): { code: string; text: string } {
 export function startChdbHttp(options: ChdbHttpOptions): Promise<{ close: () => Promise<void>; port: number }> {
   mkdirSync(options.dataPath, { recursive: true });
   const session = new Session(options.dataPath);
-  // Insert bodies are spooled here; memory-backed where the host has /dev/shm.
-  const spoolDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tollgate-chdb-'));
+  // Insert bodies are spooled here; memory-backed where the host has /dev/shm. Named by
+  // port (one endpoint per port), so a crashed endpoint's leftovers go at the next start.
+  const spoolRoot = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  let spoolDir: string;
+  if (options.port > 0) {
+    spoolDir = join(spoolRoot, `tollgate-chdb-${options.port}`);
+    rmSync(spoolDir, { recursive: true, force: true });
+    mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
+  } else {
+    spoolDir = mkdtempSync(join(spoolRoot, 'tollgate-chdb-'));
+  }
   let spooled = 0;
   let queue: Promise<unknown> = Promise.resolve();
 

@@ -36,7 +36,7 @@ import { seedBenchCustomers } from '../seed.ts';
 const RATER_THREADS = [1, 2] as const;
 const EVENTS_PER_RECORD = 1000;
 const RECORD_OVERHEAD_BYTES = 200;
-const STALL_SECONDS = 30;
+const STALL_SECONDS = 60;
 const SCRATCH_PREFIX = 'bench_rater_';
 
 interface Phase {
