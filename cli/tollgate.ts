@@ -29,7 +29,7 @@ Usage:
   tollgate dev [--demo [--demo-rate N]] [--port N] [--keep-infra]
       Start local infrastructure (Postgres, ClickHouse via chdb, an in-memory
       Kafka-protocol broker) and a single-node Tollgate on it. --demo seeds
-      demo customers (cust_42 …), meters, a voucher batch, and posts N
+      demo customers (cust_42 …), meters, plans, a voucher batch, and posts N
       synthetic events/s (default 200, 0 = none); the live page is at /. Ctrl-C stops
       Tollgate and, unless --keep-infra, the infrastructure it started.
   tollgate infra up|down|status [--purge]

@@ -31,6 +31,16 @@ describe('Grafana dashboards (deploy/grafana)', () => {
     expect(provisioned.get('clickhouse')).toBe(CLICKHOUSE_DATASOURCE_TYPE);
   });
 
+  it.each(dashboards.map((d) => [d.file, d.dashboard] as const))('%s: unique panel ids, panels inside the 24-column grid, none overlapping', (_file, dashboard) => {
+    const panels = dashboard.panels as unknown as { id: number; title: string; gridPos: { x: number; y: number; w: number; h: number } }[];
+    expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+    for (const p of panels) expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
+    const overlaps = (a: typeof panels[number]['gridPos'], b: typeof panels[number]['gridPos']): boolean =>
+      a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+    const clashes = panels.flatMap((a, i) => panels.slice(i + 1).filter((b) => overlaps(a.gridPos, b.gridPos)).map((b) => `${a.title} × ${b.title}`));
+    expect(clashes).toEqual([]);
+  });
+
   it('have unique uids and cover usage, revenue, top customers, quota, pipeline and hotspot', () => {
     const uids = dashboards.map((d) => d.dashboard.uid);
     expect(new Set(uids).size).toBe(uids.length);

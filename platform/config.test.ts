@@ -46,6 +46,11 @@ describe('loadConfig defaults', () => {
       authMode: 'required',
       rateLimitEventsPerSecond: 1_000_000,
       wsInFlightFramesMax: 64,
+      // Operations: api nodes audit the stored ledger invariants every 5 minutes.
+      ledgerAuditIntervalMs: 300_000,
+      // Invoicer: the previous month is invoiced at 02:00 UTC on the 1st; the provider webhook refuses all until a secret is set.
+      invoicerCron: '0 2 1 * *',
+      paymentWebhookSecret: '',
     });
   });
 

@@ -69,14 +69,16 @@ export async function routersCommand(args: string[], config: Config): Promise<vo
       for (const router of await registry.list(tenantId)) console.log(JSON.stringify(router));
     } else if (action === 'test' || action === 'remove') {
       if (!ref) throw new RoutersUsageError(`routers ${action} needs a router id or name`);
-      const router = await registry.get(tenantId, ref);
-      if (!router) throw new Error(`TG_ROUTER_NOT_FOUND: no router ${ref} in tenant ${tenantId}`);
       if (action === 'remove') {
-        const removed = await registry.remove(tenantId, router.view.id);
+        const view = await registry.view(tenantId, ref);
+        if (!view) throw new Error(`TG_ROUTER_NOT_FOUND: no router ${ref} in tenant ${tenantId}`);
+        const removed = await registry.remove(tenantId, view.id);
         if (removed === 'has_history') throw new Error('TG_ROUTER_HAS_HISTORY: the router has recorded sessions or cutoffs and cannot be removed');
-        console.log(`removed ${router.view.id}`);
+        console.log(`removed ${view.id}`);
         return;
       }
+      const router = await registry.get(tenantId, ref);
+      if (!router) throw new Error(`TG_ROUTER_NOT_FOUND: no router ${ref} in tenant ${tenantId}`);
       const result = await checkRouter(registry, new RouterApi(new RouterRateLimiter()), router);
       console.log(JSON.stringify(result, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2));
       if (!result.up) process.exitCode = 1;

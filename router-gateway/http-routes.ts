@@ -14,6 +14,7 @@ import { apiError } from '../schemas/errors.ts';
 import { BodyTooLargeError, readBody, sendJson, trackAbort, type TemplatedApp } from '../platform/uws.ts';
 import { checkRouter, type RouterApi } from './health.ts';
 import { parseRouterInput, type RouterRegistry } from './registry.ts';
+import { SecretBoxError } from './secret-box.ts';
 
 export interface RouterRouteDeps {
   registry: RouterRegistry;
@@ -38,11 +39,15 @@ function handlers(deps: RouterRouteDeps): { method: 'get' | 'post' | 'del'; patt
     } },
     { method: 'get', pattern: '/v1/routers', handle: async (tenantId) => ({ status: 200, body: { routers: await registry.list(tenantId) } }) },
     { method: 'get', pattern: '/v1/routers/:id', handle: async (tenantId, id) => {
-      const router = await registry.get(tenantId, id);
-      return router ? { status: 200, body: router.view } : notFound();
+      const view = await registry.view(tenantId, id);
+      return view ? { status: 200, body: view } : notFound();
     } },
     { method: 'post', pattern: '/v1/routers/:id/test', handle: async (tenantId, id) => {
-      const router = await registry.get(tenantId, id);
+      const router = await registry.get(tenantId, id).catch((err: unknown) => {
+        if (err instanceof SecretBoxError) return 'sealed' as const;
+        throw err;
+      });
+      if (router === 'sealed') return { status: 502, body: apiError('TG_ROUTER_UNREACHABLE', 'the stored credentials do not open with the configured TOLLGATE_ROUTER_SECRET_KEY') };
       if (!router) return notFound();
       const result = await checkRouter(registry, api, router);
       if (result.up) return { status: 200, body: { ok: true, resources: { ...result.resources, memoryFreeBytes: result.resources?.memoryFreeBytes.toString(),
@@ -50,11 +55,11 @@ function handlers(deps: RouterRouteDeps): { method: 'get' | 'post' | 'del'; patt
       return { status: 502, body: apiError('TG_ROUTER_UNREACHABLE', result.error) };
     } },
     { method: 'del', pattern: '/v1/routers/:id', handle: async (tenantId, id) => {
-      const router = await registry.get(tenantId, id);
-      if (!router) return notFound();
-      const removed = await registry.remove(tenantId, router.view.id);
+      const view = await registry.view(tenantId, id);
+      if (!view) return notFound();
+      const removed = await registry.remove(tenantId, view.id);
       if (removed === 'has_history') return { status: 409, body: apiError('TG_ROUTER_HAS_HISTORY') };
-      return removed === 'removed' ? { status: 200, body: { removed: router.view.id } } : notFound();
+      return removed === 'removed' ? { status: 200, body: { removed: view.id } } : notFound();
     } },
   ];
 }

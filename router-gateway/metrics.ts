@@ -10,5 +10,6 @@ export const gatewayMetrics = {
   routerUp: gauge('tollgate_router_up', '1 when the last health check reached the router\'s RouterOS API', ['router']),
   accountingSeconds: histogram('tollgate_radius_accounting_seconds', 'Accounting-Request to Accounting-Response (Kafka ack + session write)', LATENCY_BUCKETS_SECONDS),
   apiCalls: counter('tollgate_router_api_calls_total', 'RouterOS API calls by outcome (ok, error, rate_limited)', ['router', 'outcome']),
+  sessionWriteSeconds: histogram('tollgate_radius_session_write_seconds', 'one batched upsert of session totals', LATENCY_BUCKETS_SECONDS),
   inFlight: gauge('tollgate_radius_in_flight_packets', 'accounting packets waiting for Kafka and Postgres'),
 };

@@ -16,7 +16,7 @@ import { acceptFor, decodeClass, rejectionFor, type AccessDecision } from './acc
 import { HOTSPOT_USAGE_EVENT_TYPE } from './events.ts';
 import { gatewayMetrics as m } from './metrics.ts';
 import {
-  bufferAttribute, chapPasswordMatches, checkFraming, decodePacket, decryptUserPassword, encodeReply, messageAuthenticatorValid,
+  bufferAttribute, chapPasswordMatches, checkFraming, decodePacket, emptyAccountingResponse, decryptUserPassword, encodeReply, messageAuthenticatorValid,
   RADIUS_CODE, requestAuthenticatorValid, textAttribute, ZERO_AUTHENTICATOR, type DecodedPacket,
 } from './radius/codec.ts';
 import type { RouterRegistry, RouterWithSecrets } from './registry.ts';
@@ -118,8 +118,10 @@ export class RadiusServer {
     }
     const packet = decodePacket(msg);
     if (!packet) return this.drop(name, kind, 'undecodable');
+    const plainAck = kind === 'accounting' && maAt === -1 && packet.attributes['Proxy-State'] === undefined;
     const reply = (code: Parameters<typeof encodeReply>[1], attributes: Parameters<typeof encodeReply>[2]): void => {
-      socket.send(encodeReply(packet, code, attributes, secret), rinfo.port, rinfo.address);
+      const bytes = plainAck && code === 'Accounting-Response' && attributes.length === 0 ? emptyAccountingResponse(packet, secret) : encodeReply(packet, code, attributes, secret);
+      socket.send(bytes, rinfo.port, rinfo.address);
     };
     const handled = kind === 'access' ? this.access(packet, router, reply) : this.accounting(packet, router, reply);
     handled.catch((err: unknown) => {

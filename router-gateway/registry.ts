@@ -8,7 +8,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import { isIP } from 'node:net';
 import { schema, type Database } from '../platform/postgres.ts';
 import type { ErrorCode } from '../schemas/errors.ts';
-import type { SecretBox } from './secret-box.ts';
+import { SecretBoxError, type SecretBox } from './secret-box.ts';
+
+const isUuid = (text: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
 
 type RouterRow = typeof schema.routers.$inferSelect;
 
@@ -140,13 +142,29 @@ export class RouterRegistry {
 
   async get(tenantId: string, idOrName: string): Promise<RouterWithSecrets | undefined> {
     const r = schema.routers;
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
-    const [row] = await this.db.select().from(r).where(and(eq(r.tenantId, tenantId), isUuid ? eq(r.id, idOrName) : eq(r.name, idOrName)));
+    const [row] = await this.db.select().from(r).where(and(eq(r.tenantId, tenantId), isUuid(idOrName) ? eq(r.id, idOrName) : eq(r.name, idOrName)));
     return row ? this.open(row) : undefined;
   }
 
+  /** The view only: no secret is opened (works even when the key changed). */
+  async view(tenantId: string, idOrName: string): Promise<RouterView | undefined> {
+    const r = schema.routers;
+    const [row] = await this.db.select().from(r).where(and(eq(r.tenantId, tenantId), isUuid(idOrName) ? eq(r.id, idOrName) : eq(r.name, idOrName)));
+    return row ? toRouterView(row) : undefined;
+  }
+
+  /** Every router whose secrets open with the configured key; the others are skipped (and say so in their status). */
   async all(): Promise<RouterWithSecrets[]> {
-    return (await this.db.select().from(schema.routers)).map((row) => this.open(row));
+    const out: RouterWithSecrets[] = [];
+    for (const row of await this.db.select().from(schema.routers)) {
+      try {
+        out.push(this.open(row));
+      } catch (err) {
+        if (!(err instanceof SecretBoxError)) throw err;
+        if (row.status !== 'error') await this.recordHealth(row.id, { status: 'error', detail: 'stored credentials do not open with TOLLGATE_ROUTER_SECRET_KEY' });
+      }
+    }
+    return out;
   }
 
   /** Unregisters a router; one with recorded sessions, cutoffs or backups stays (they reference it). */

@@ -8,6 +8,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { schema, type Database } from '../platform/postgres.ts';
 import type { SessionTotals } from './accounting.ts';
+import { gatewayMetrics } from './metrics.ts';
 
 export interface SessionRecord extends SessionTotals {
   routerId: string;
@@ -195,6 +196,7 @@ export class SessionStore {
 
   private async write(rows: SessionRecord[]): Promise<void> {
     const col = <T>(pick: (r: SessionRecord) => T): T[] => rows.map(pick);
+    const stopTimer = gatewayMetrics.sessionWriteSeconds.startTimer();
     await this.db.$client.query(`
       INSERT INTO radius_sessions (router_id, acct_session_id, tenant_id, user_name, voucher_id, customer_id, framed_ip,
         calling_station_id, reports, bytes_in, bytes_out, seconds, state, started_at, updated_at)
@@ -210,6 +212,6 @@ export class SessionStore {
       col((r) => r.customerId), col((r) => r.framedIp), col((r) => r.callingStationId), col((r) => r.reports.toString()),
       col((r) => r.bytesIn.toString()), col((r) => r.bytesOut.toString()), col((r) => r.seconds.toString()),
       col((r) => (r.stopped ? 'stopped' : 'active')), col((r) => r.startedAt.toISOString()), col((r) => r.updatedAt.toISOString()),
-    ]);
+    ]).finally(() => stopTimer());
   }
 }

@@ -63,7 +63,11 @@ describe('SDK against a Tollgate node', () => {
     const query = { subject: DEMO.subject, meter: DEMO.meter, from: window.from, to: window.to };
     const total = await eventually(() => client.usage(query), (u) => u.events === 25);
     // 1 + 2 + … + 25 = 325 tokens × 20 micros.
-    expect(total).toEqual({ subject: DEMO.subject, meter: DEMO.meter, from: window.from, to: window.to, quantity: '325', amountMicros: '6500', currency: 'USD', events: 25 });
+    const sums = { quantity: '325', amountMicros: '6500', currency: 'USD', events: 25 };
+    expect(total).toEqual({
+      subject: DEMO.subject, meter: DEMO.meter, from: window.from, to: window.to, ...sums, windowSize: null, groupBy: [],
+      rows: [{ windowStart: null, windowEnd: null, subject: DEMO.subject, meter: DEMO.meter, ...sums }],
+    });
     await client.close();
   });
 

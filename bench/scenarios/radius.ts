@@ -9,7 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { registry as metricsRegistry } from '../../platform/metrics.ts';
 import { eq } from 'drizzle-orm';
 import { connectKafka, topicPartitionCount } from '../../platform/kafka.ts';
 import { connectPostgres, migratePostgres, schema } from '../../platform/postgres.ts';
@@ -109,6 +111,14 @@ export async function runRadius(ctx: BenchContext): Promise<ScenarioOutcome> {
   await producer.flush();
   await store.flush();
 
+  // Where the time of one packet goes: means of the gateway's own histograms over the run.
+  const histograms = await metricsRegistry.getMetricsAsJSON();
+  const meanMs = (name: string): number => {
+    const values = (histograms.find((m) => m.name === name)?.values ?? []) as { metricName?: string; value: number }[];
+    const sum = values.find((v) => v.metricName === `${name}_sum`)?.value ?? 0;
+    const count = values.find((v) => v.metricName === `${name}_count`)?.value ?? 0;
+    return count > 0 ? Math.round((sum / count) * 10_000) / 10 : 0;
+  };
   const ceilingFigure: Figure = {
     id: 'udp_echo_packets_per_s', label: 'bare UDP echo of the same packets (same load generator)', value: ceiling.load.answered / ceiling.load.wallSeconds,
     unit: 'packets/s', role: 'ceiling', comparisons: [],
@@ -125,6 +135,8 @@ export async function runRadius(ctx: BenchContext): Promise<ScenarioOutcome> {
     details: {
       sessions: SESSIONS, windowPackets: SOCKETS * 256, gatewayCpuPercent: Math.round(gatewayCpu), echoCpuPercent: Math.round(ceiling.cpuPercent),
       resentByLoad: load.resent, echoResent: ceiling.load.resent,
+      accountingMeanMs: meanMs('tollgate_radius_accounting_seconds'), kafkaProduceMeanMs: meanMs('tollgate_ingest_produce_seconds'),
+      sessionWriteMeanMs: meanMs('tollgate_radius_session_write_seconds'), loadAverage1m: Math.round(loadavg()[0]! * 10) / 10,
     },
     notes: [
       'The load generator runs in a worker thread of the bench process; the gateway runs on the main thread (one event loop, as in production).',

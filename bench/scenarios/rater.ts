@@ -311,7 +311,11 @@ export async function runRater(ctx: BenchContext): Promise<ScenarioOutcome> {
     details['bare insert CPU % bench / ClickHouse'] = `${bare.cpu.self?.toFixed(0) ?? '?'} / ${bare.cpu.clickhouse?.toFixed(0) ?? '?'}`;
     const problems = phases.flatMap((p) => p.problems);
     const notes = phases.map((p) => contentionNote(otherCpuPercent(p.cpu), `the ${p.threads}-thread phase`)).filter((n): n is string => n !== undefined);
-    if (phases.length === 2) notes.push(`2 threads / 1 thread = ${(phases[1]!.eventsPerSecond / phases[0]!.eventsPerSecond).toFixed(2)}`);
+    if (phases.length === 2) {
+      notes.push(`2 threads / 1 thread = ${(phases[1]!.eventsPerSecond / phases[0]!.eventsPerSecond).toFixed(2)}; the 2-thread phase runs second, ` +
+        'against a usage_rated that already holds the first phase\'s rows (the duplicate check reads more), with twice the partitions in flight ' +
+        'on the one-request-at-a-time chdb endpoint');
+    }
     return { ok: problems.length === 0, ...(problems.length > 0 ? { error: problems.join('; ') } : {}), figures, details, notes };
   } finally {
     await clickhouse.close();

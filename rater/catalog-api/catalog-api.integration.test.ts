@@ -9,6 +9,8 @@ import { startTestNode } from '../../test/node-fixture.ts';
 import { planVersionDetail } from './plans.ts';
 import { redeemCoupon } from './discounts.ts';
 import { customerRowBySubject } from './customers.ts';
+import { ensureTenant } from '../../cli/demo-data.ts';
+import { createApiKey } from '../../ingest/index.ts';
 
 const TENANT = `itest-catalog-${process.pid}`;
 let node: SingleNode;
@@ -128,9 +130,23 @@ describe('plan versions', () => {
       .toMatchObject({ code: 'TG_CATALOG_FIELD_INVALID', field: 'startsAt' });
   });
 
-  it('keeps tenants apart: another tenant sees no version of this plan', async () => {
+  it('keeps tenants apart: with another tenant\'s API key every object of this tenant is 404', async () => {
     expect(await planVersionDetail(node.postgres.db, 'other-tenant', 'pro', 1)).toMatchObject({ ok: false, status: 404, error: { code: 'TG_NOT_FOUND' } });
     expect((await api('GET', '/v1/plans/nope/versions/1')).status).toBe(404);
+    const other = `${TENANT}-other`;
+    await ensureTenant(node.postgres.db, other);
+    const { key } = await createApiKey(node.postgres.db, other, 'itest');
+    const asOther = async (method: string, path: string, body?: unknown): Promise<number> =>
+      (await fetch(`${node.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).status;
+    expect(await asOther('GET', '/v1/plans/pro')).toBe(404);
+    expect(await asOther('GET', '/v1/plans/pro/versions/1')).toBe(404);
+    expect(await asOther('GET', '/v1/customers/acme')).toBe(404);
+    expect(await asOther('GET', '/v1/meters/tokens')).toBe(404);
+    expect(await asOther('POST', '/v1/plans/pro/versions/1/charges', { name: 'x', price: { model: 'flat_fee', params: { amountMicros: '1', prorate: true } } })).toBe(404);
+    expect(await asOther('POST', '/v1/subscriptions', { subject: 'acme', plan: 'pro', version: 1, startsAt: '2027-01-01T00:00:00Z' })).toBe(400);
+    expect(await asOther('GET', '/v1/entitlements/acme/tokens')).toBe(404);
+    // The same slug is free in the other tenant.
+    expect(await asOther('POST', '/v1/plans', { slug: 'pro', name: 'Other pro' })).toBe(201);
   });
 });
 

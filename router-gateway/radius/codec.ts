@@ -143,6 +143,22 @@ export function encodeReply(request: DecodedPacket, code: 'Access-Accept' | 'Acc
   return radius.encode_response({ packet: request.raw, code, secret, attributes });
 }
 
+/**
+ * An empty Accounting-Response (RFC 2866 §4.2), written directly: the hot
+ * path answers every accounting packet, and the codec's encoder allocates and
+ * walks attributes for a reply that has none. Only for requests without
+ * Proxy-State or Message-Authenticator (those go through `encodeReply`).
+ */
+export function emptyAccountingResponse(request: DecodedPacket, secret: string): Buffer {
+  const reply = Buffer.alloc(HEADER_BYTES);
+  reply[0] = RADIUS_CODE.accountingResponse;
+  reply[1] = request.identifier;
+  reply.writeUInt16BE(HEADER_BYTES, 2);
+  request.authenticator.copy(reply, 4);
+  md5(reply, secret).copy(reply, 4);
+  return reply;
+}
+
 /** An all-zero authenticator: what Message-Authenticator is computed over in Accounting and Disconnect requests. */
 export const ZERO_AUTHENTICATOR = Buffer.alloc(16);
 
