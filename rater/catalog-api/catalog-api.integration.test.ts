@@ -122,6 +122,8 @@ describe('plan versions', () => {
     expect((await api('POST', '/v1/subscriptions', { subject: 'acme', plan: 'pro', version: 2, startsAt: '2026-11-15T00:00:00Z' })).json.error)
       .toMatchObject({ code: 'TG_SUBSCRIPTION_OVERLAP', field: 'startsAt' });
     await ok('POST', '/v1/subscriptions', { subject: 'acme', plan: 'pro', version: 2, startsAt: '2026-12-01T00:00:00Z' });
+    expect((await ok('GET', '/v1/subscriptions?subject=acme')).subscriptions.map((x: { plan: string; version: number; endsAt: string | null }) => [x.plan, x.version, x.endsAt]))
+      .toEqual([['pro', 1, '2026-12-01T00:00:00.000Z'], ['pro', 2, null]]);
     expect((await api('POST', '/v1/subscriptions', { subject: 'eve', plan: 'pro', version: 2, startsAt: '2026-12-01T00:00:00Z' })).json.error)
       .toMatchObject({ code: 'TG_CURRENCY_MISMATCH' });
     expect((await api('POST', '/v1/subscriptions', { subject: 'bob', plan: 'pro', version: 9, startsAt: '2026-12-01T00:00:00Z' })).json.error)

@@ -114,7 +114,7 @@ const ROUTES: { method: 'get' | 'post' | 'patch' | 'put' | 'del'; pattern: strin
 
   { method: 'post', pattern: '/v1/subscriptions', params: 0, handle: async (db, r) => reply(await createSubscription(db, r.tenantId, r.body), (s) => subscriptionView(s), 201) },
   { method: 'get', pattern: '/v1/subscriptions', params: 0, handle: async (db, r) =>
-    reply(await listSubscriptions(db, r.tenantId, r.query.get('subject')), (rows) => ({ subscriptions: rows.map((s) => subscriptionView(s)) })) },
+    reply(await listSubscriptions(db, r.tenantId, r.query.get('subject')), (subscriptions) => ({ subscriptions })) },
   { method: 'patch', pattern: '/v1/subscriptions/:id', params: 1, handle: async (db, r) => reply(await endSubscription(db, r.tenantId, r.params[0]!, r.body), (s) => subscriptionView(s)) },
 
   { method: 'get', pattern: '/v1/entitlements/:subject/:feature', params: 2, handle: async (db, r) => {

@@ -54,13 +54,21 @@ export async function createSubscription(db: Database, tenantId: string, body: u
   });
 }
 
-export async function listSubscriptions(db: Database, tenantId: string, subject: string | null): Promise<Outcome<SubscriptionRow[]>> {
-  if (subject === null) {
-    return { ok: true, value: await db.select().from(schema.subscriptions).where(eq(schema.subscriptions.tenantId, tenantId)).orderBy(schema.subscriptions.startsAt) };
+/** Subscriptions with the subject, plan slug and version number they name. */
+export async function listSubscriptions(db: Database, tenantId: string, subject: string | null): Promise<Outcome<Record<string, unknown>[]>> {
+  let where = eq(schema.subscriptions.tenantId, tenantId);
+  if (subject !== null) {
+    const customer = await customerRowBySubject(db, tenantId, subject, 'subject');
+    if (!customer.ok) return customer;
+    where = eq(schema.subscriptions.customerId, customer.value.id);
   }
-  const customer = await customerRowBySubject(db, tenantId, subject, 'subject');
-  if (!customer.ok) return customer;
-  return { ok: true, value: await db.select().from(schema.subscriptions).where(eq(schema.subscriptions.customerId, customer.value.id)).orderBy(schema.subscriptions.startsAt) };
+  const rows = await db.select({ subscription: schema.subscriptions, subject: schema.customers.subject, plan: schema.plans.slug, version: schema.planVersions.version })
+    .from(schema.subscriptions)
+    .innerJoin(schema.customers, eq(schema.customers.id, schema.subscriptions.customerId))
+    .innerJoin(schema.planVersions, eq(schema.planVersions.id, schema.subscriptions.planVersionId))
+    .innerJoin(schema.plans, eq(schema.plans.id, schema.planVersions.planId))
+    .where(where).orderBy(schema.subscriptions.startsAt);
+  return { ok: true, value: rows.map((r) => subscriptionView(r.subscription, { subject: r.subject, plan: r.plan, version: r.version })) };
 }
 
 /** `{ endsAt }`: ends (or shortens) a subscription; the past cannot be rewritten to before its start. */
