@@ -29,9 +29,11 @@ export interface SessionStoreOptions {
   /** Most rows in one upsert. */
   batchRowsMax: number;
   lingerMs: number;
+  /** Upserts running at once (each holds a pool connection). */
+  writesInFlightMax: number;
 }
 
-const DEFAULTS: SessionStoreOptions = { cachedSessionsMax: 200_000, batchRowsMax: 1000, lingerMs: 2 };
+const DEFAULTS: SessionStoreOptions = { cachedSessionsMax: 200_000, batchRowsMax: 5000, lingerMs: 2, writesInFlightMax: 2 };
 
 interface PendingWrite {
   rows: Map<string, SessionRecord>;
@@ -170,8 +172,10 @@ export class SessionStore {
   }
 
   async flush(): Promise<void> {
-    if (this.pending) this.flushPending();
-    await Promise.allSettled([...this.inFlight]);
+    while (this.pending || this.inFlight.size > 0) {
+      if (this.pending) this.flushPending();
+      await Promise.allSettled([...this.inFlight]);
+    }
   }
 
   private remember(key: string, record: SessionRecord): void {
@@ -183,15 +187,24 @@ export class SessionStore {
     }
   }
 
+  /**
+   * Group commit: at most `writesInFlightMax` upserts at once; saves arriving
+   * meanwhile join the next batch, which goes as soon as one finishes. (Many
+   * tiny concurrent upserts measured 42 ms each and exhausted the pool.)
+   */
   private flushPending(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.inFlight.size >= this.options.writesInFlightMax) return;
     const pending = this.pending;
     this.pending = undefined;
     if (!pending) return;
     const write = this.write([...pending.rows.values()]).then(pending.resolve, (err: unknown) => pending.reject(err instanceof Error ? err : new Error(String(err))));
     this.inFlight.add(write);
-    void write.finally(() => this.inFlight.delete(write));
+    void write.finally(() => {
+      this.inFlight.delete(write);
+      if (this.pending) this.flushPending();
+    });
   }
 
   private async write(rows: SessionRecord[]): Promise<void> {

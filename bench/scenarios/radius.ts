@@ -97,7 +97,7 @@ export async function runRadius(ctx: BenchContext): Promise<ScenarioOutcome> {
   const producer = new EventProducer(kafkajsSender(kafkaProducer), {
     topic: TOPICS.usageEvents, partitionCount: await topicPartitionCount(kafka, TOPICS.usageEvents), lingerMs: 2, batchEventsMax: 1000, queueEventsMax: 200_000,
   });
-  const store = new SessionStore(db, { batchRowsMax: 2000, lingerMs: 3 });
+  const store = new SessionStore(db);
   const server = new RadiusServer({ db, registry, sessions: store, publisher: producer, log: ctx.log }, {
     host: '127.0.0.1', authPort: 0, acctPort: 0, interimIntervalSeconds: 60, requireMessageAuthenticator: true, inFlightPacketsMax: 50_000,
   });
