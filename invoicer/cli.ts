@@ -9,6 +9,8 @@ import { applyClickhouseSchema, connectClickhouse } from '../platform/clickhouse
 import { connectKafka } from '../platform/kafka.ts';
 import { createLogger } from '../platform/log.ts';
 import { connectPostgres, migratePostgres } from '../platform/postgres.ts';
+import { registerOpsRoutes } from '../platform/ops-routes.ts';
+import { createApp, listen } from '../platform/uws.ts';
 import { periodIndex } from './compute.ts';
 import { startInvoicerDaemon } from './daemon.ts';
 import { loadInvoiceDocument } from './document.ts';
@@ -117,12 +119,19 @@ export async function invoicerDaemonCommand(args: string[], config: Config): Pro
   await producer.connect();
   const cron = values.cron ?? config.invoicerCron;
   const daemon = startInvoicerDaemon({ db: postgres.db, clickhouse, log, cron, producer });
-  log.info({ cron }, 'invoicer running');
+  // /healthz, /readyz and /metrics on the configured port: the compose healthcheck and Prometheus use them.
+  let draining = false;
+  const app = createApp();
+  registerOpsRoutes(app, { postgres: async () => { await postgres.pool.query('SELECT 1'); } }, () => draining);
+  const listener = await listen(app, config.httpHost, config.httpPort);
+  log.info({ cron, port: listener.port }, 'invoicer running');
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  draining = true;
+  listener.close();
   await daemon.stop();
   await producer.disconnect();
   await clickhouse.close();

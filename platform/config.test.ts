@@ -52,6 +52,15 @@ describe('loadConfig defaults', () => {
       // Invoicer: the previous month is invoiced at 02:00 UTC on the 1st; the provider webhook refuses all until a secret is set.
       invoicerCron: '0 2 1 * *',
       paymentWebhookSecret: '',
+      // Router gateway: off in the single node; standard RADIUS ports; Access-Requests need Message-Authenticator; no key until set.
+      routerGateway: 'off',
+      radiusHost: '0.0.0.0',
+      radiusAuthPort: 1812,
+      radiusAcctPort: 1813,
+      radiusInterimIntervalSeconds: 60,
+      radiusRequireMessageAuthenticator: 'true',
+      radiusInFlightPacketsMax: 20_000,
+      routerSecretKey: '',
     });
   });
 

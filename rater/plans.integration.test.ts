@@ -152,6 +152,20 @@ describe('plan pricing through the pipeline', () => {
     expect(version.locked).toBe(true);
   });
 
+  it('keeps a retried event out of the running state: the duplicate neither rates nor moves the tiers', async () => {
+    const packageMeter = (await api('GET', '/v1/meters/m-package')).json.id as string;
+    const quantity = async (): Promise<string | undefined> => (await stateOf(SUBJECT))[`${packageMeter}:2026-11-01`];
+    expect(await quantity()).toBe('1101000000000');
+    // pm-8 (1,000 units) again, as an SDK retry, with a new event behind it in the same request.
+    const retry = usageEvent('pm-8', SUBJECT, 'm-package', 1000);
+    expect((await api('POST', '/v1/events', [retry, usageEvent('pm-after-retry', SUBJECT, 'm-package', 1000)])).status).toBe(202);
+    const rows = await eventually(() => ratedRows(SUBJECT), (r) => r.some((row) => row.id === 'pm-after-retry'));
+    expect(rows.filter((r) => r.id === 'pm-8')).toHaveLength(1);
+    // 2,101 units: the retry was not counted (3,101 otherwise); 2,001 beyond the free 100 start block 3.
+    expect(await quantity()).toBe('2101000000000');
+    expect(rows.find((r) => r.id === 'pm-after-retry')?.amount_micros).toBe('5000');
+  });
+
   it('reaches a hard limit once: one quota.exceeded, access denied, remaining 0', async () => {
     const before = await api('GET', `/v1/entitlements/${LIMITED}/m-per-unit?at=${NOVEMBER}`);
     expect(before.json).toEqual({ subject: LIMITED, feature: 'm-per-unit', hasAccess: true, limit: '10', enforcement: 'hard', usage: '0', remaining: '10',

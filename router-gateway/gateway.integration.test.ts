@@ -214,6 +214,21 @@ describe('end to end with the MikroTik simulator', () => {
   }, 30_000);
 });
 
+describe('N simulated users', () => {
+  it('each logs in, reports and stops; every session ends stopped with its totals', async () => {
+    const sim = await simulator('127.0.0.31', 'sim-users');
+    const vouchers = await Promise.all(Array.from({ length: 6 }, () => newVoucher()));
+    const accepted = await sim.runUsers(vouchers.map((v) => ({ user: v.code, password: v.code })), 3, 10n * MIB);
+    expect(accepted).toBe(6);
+    const router = (await gateway.registry.view(TENANT, 'sim-users'))!;
+    const rows = await db.select().from(schema.radiusSessions).where(eq(schema.radiusSessions.routerId, router.id));
+    expect(rows).toHaveLength(6);
+    for (const row of rows) expect(row).toMatchObject({ state: 'stopped', reports: 4n, bytesOut: 30n * MIB, bytesIn: 3n * MIB, seconds: 180n });
+    expect(await metricValue('tollgate_radius_active_sessions', { router: 'sim-users' })).toBe(0);
+    expect(await metricValue('tollgate_radius_accounting_octets_total', { router: 'sim-users', direction: 'out' })).toBe(Number(6n * 30n * MIB));
+  }, 60_000);
+});
+
 describe('accounting deltas', () => {
   it('a resent or reordered report is metered once, by delta', async () => {
     const sim = await simulator('127.0.0.24', 'sim-delta');

@@ -96,6 +96,29 @@ export class MikrotikSimulator {
     return { accepted: true, reply: decoded, session };
   }
 
+  /**
+   * N hotspot users: each logs in, sends Start, `interims` Interim-Updates of
+   * `bytesPerInterim` downloaded and 60 s each, then Stop (users in parallel).
+   * Returns how many were accepted.
+   */
+  async runUsers(credentials: { user: string; password: string }[], interims: number, bytesPerInterim: bigint): Promise<number> {
+    const accepted = await Promise.all(credentials.map(async ({ user, password }) => {
+      const login = await this.login(user, password);
+      if (!login.session) return false;
+      const session = login.session;
+      await this.account(session, 'Start');
+      for (let i = 0; i < interims; i++) {
+        session.bytesOut += bytesPerInterim;
+        session.bytesIn += bytesPerInterim / 10n;
+        session.seconds += 60;
+        await this.account(session, 'Interim-Update');
+      }
+      await this.account(session, 'Stop');
+      return true;
+    }));
+    return accepted.filter(Boolean).length;
+  }
+
   /** Sends one accounting report of the session's running totals; resolves when the gateway answered. */
   async account(session: SimulatedSession, status: 'Start' | 'Interim-Update' | 'Stop'): Promise<void> {
     const reply = await this.request('Accounting-Request', this.accountingAttributes(session, status), this.options.acctPort);
