@@ -177,6 +177,8 @@ describe('streaming rating equals batch re-rating', () => {
     const done = Date.now() + 120_000;
     while ((await ratedCount()) < expectedRows && Date.now() < done) await new Promise((r) => setTimeout(r, 200));
     second.kill('SIGTERM');
+    // Slow (a busy box) and wrong are different failures: say which.
+    expect({ rated: await ratedCount(), within: '120 s' }).toEqual({ rated: expectedRows, within: '120 s' });
 
     expect(await ratedTotals(FROM_ROWS)).toEqual(expected);
     expect(await ratedTotals(FROM_WINDOWS)).toEqual(expected);

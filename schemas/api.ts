@@ -47,3 +47,27 @@ export interface UsageTotal {
   groupBy: UsageGroupBy[];
   rows: UsageRow[];
 }
+
+/**
+ * `GET /v1/entitlements/{subject}/{feature}`: may the subject use the feature
+ * (a meter) now, and how much of the billing period's limit is left.
+ */
+export interface EntitlementAccess {
+  subject: string;
+  /** The meter slug asked about. */
+  feature: string;
+  /** False only when a hard limit is reached; a soft limit never denies. */
+  hasAccess: boolean;
+  /** Null when no limit applies. */
+  enforcement: 'hard' | 'soft' | null;
+  /** Decimal meter units per billing period; null = no limit. */
+  limit: string | null;
+  /** Decimal meter units used in the billing period so far (as of the rater's last checkpoint). */
+  usage: string;
+  /** Decimal meter units left; null = no limit. */
+  remaining: string | null;
+  /** First day of the billing period (UTC calendar month), `YYYY-MM-DD`, inclusive. */
+  periodStart: string;
+  /** First day of the next billing period, `YYYY-MM-DD`, exclusive. */
+  periodEnd: string;
+}

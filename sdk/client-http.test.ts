@@ -442,14 +442,22 @@ describe('read helpers', () => {
   });
 
   it('checkAccess() asks /v1/entitlements/{subject}/{feature} and returns the answer', async () => {
-    server.reply = () => ({ status: 200, body: { hasAccess: true, remaining: '42.5' } });
+    const answer = { subject: 'cust/1', feature: 'gpt-4o', hasAccess: true, enforcement: 'hard', limit: '100', usage: '57.5', remaining: '42.5',
+      periodStart: '2026-11-01', periodEnd: '2026-12-01' };
+    server.reply = () => ({ status: 200, body: answer });
     const { client } = newClient();
-    expect(await client.checkAccess('cust/1', 'gpt-4o')).toEqual({ hasAccess: true, remaining: '42.5' });
+    expect(await client.checkAccess('cust/1', 'gpt-4o')).toEqual(answer);
     expect(server.requests.items[0]?.path).toBe('/v1/entitlements/cust%2F1/gpt-4o');
   });
 
-  it('checkAccess() throws TG_NOT_FOUND while the server has no entitlements route', async () => {
-    server.reply = () => ({ status: 404, body: { error: { code: 'TG_NOT_FOUND', message: 'no route GET /v1/entitlements/cust_1/x' } } });
+  it('checkAccess() throws TG_SDK_UNEXPECTED_RESPONSE on an answer of another shape', async () => {
+    server.reply = () => ({ status: 200, body: { hasAccess: true, remaining: 42 } });
+    const { client } = newClient();
+    await expect(client.checkAccess('cust_1', 'x')).rejects.toMatchObject({ code: 'TG_SDK_UNEXPECTED_RESPONSE' });
+  });
+
+  it('checkAccess() throws the server\'s code for an unknown subject or feature', async () => {
+    server.reply = () => ({ status: 404, body: { error: { code: 'TG_NOT_FOUND', message: 'no meter x in this tenant' } } });
     const { client } = newClient();
     await expect(client.checkAccess('cust_1', 'x')).rejects.toMatchObject({ code: 'TG_NOT_FOUND', status: 404 });
   });

@@ -3,7 +3,7 @@ import { parseRetryAfterMs } from './backoff.ts';
 import { TollgateError } from './errors.ts';
 import { anySignal } from './transport.ts';
 import { errorMessage, errorOf, isRecord, parseJson, withTrailingSlash } from './http-transport.ts';
-import type { UsageGroupBy, UsageRow, UsageTotal, UsageWindowSize } from '../schemas/api.ts';
+import type { EntitlementAccess, UsageGroupBy, UsageRow, UsageTotal, UsageWindowSize } from '../schemas/api.ts';
 
 export interface UsageQuery {
   /** Required unless `groupBy` includes `subject`. */
@@ -21,12 +21,8 @@ export interface UsageQuery {
 
 export type { UsageGroupBy, UsageRow, UsageTotal, UsageWindowSize };
 
-/** `GET /v1/entitlements/{subject}/{feature}`. */
-export interface AccessCheck {
-  hasAccess: boolean;
-  /** What is left of a metered entitlement, as a decimal string; absent for a boolean feature. */
-  remaining?: string;
-}
+/** `GET /v1/entitlements/{subject}/{feature}` (schemas/api.ts). */
+export type AccessCheck = EntitlementAccess;
 
 export interface ReadApiOptions {
   baseUrl: string;
@@ -94,10 +90,14 @@ export function parseUsageTotal(body: unknown): UsageTotal {
 }
 
 export function parseAccessCheck(body: unknown): AccessCheck {
-  if (!isRecord(body) || typeof body.hasAccess !== 'boolean' || (body.remaining !== undefined && typeof body.remaining !== 'string')) {
-    throw new TollgateError('TG_SDK_UNEXPECTED_RESPONSE', `/v1/entitlements answered ${JSON.stringify(body)}`);
-  }
-  return body.remaining === undefined ? { hasAccess: body.hasAccess } : { hasAccess: body.hasAccess, remaining: body.remaining };
+  const stringOrNullAt = (key: string): boolean => isRecord(body) && stringOrNull(body[key]);
+  const ok = isRecord(body)
+    && typeof body.hasAccess === 'boolean'
+    && ['subject', 'feature', 'usage', 'periodStart', 'periodEnd'].every((key) => typeof body[key] === 'string')
+    && ['limit', 'remaining'].every(stringOrNullAt)
+    && (body.enforcement === null || body.enforcement === 'hard' || body.enforcement === 'soft');
+  if (!ok) throw new TollgateError('TG_SDK_UNEXPECTED_RESPONSE', `/v1/entitlements answered ${JSON.stringify(body)}`);
+  return body as unknown as AccessCheck;
 }
 
 function rfc3339(time: Date | string): string {

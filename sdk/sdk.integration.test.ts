@@ -106,11 +106,14 @@ describe('SDK against a Tollgate node', () => {
     await client.close();
   });
 
-  it('throws TG_NOT_FOUND from checkAccess() until the server serves entitlements', async () => {
+  it('checkAccess() answers the demo customer\'s soft token limit, and a coded 404 for an unknown feature', async () => {
     const { client } = newClient();
-    const error = await client.checkAccess(DEMO.subject, 'gpt-4o').catch((err: unknown) => err);
+    const access = await client.checkAccess(DEMO.subject, DEMO.meter);
+    expect(access).toMatchObject({ subject: DEMO.subject, feature: DEMO.meter, hasAccess: true, enforcement: 'soft', limit: DEMO.tokenLimit });
+    expect(BigInt(access.limit!.split('.')[0]!)).toBeGreaterThanOrEqual(BigInt(access.remaining!.split('.')[0]!));
+    const error = await client.checkAccess(DEMO.subject, 'no-such-meter').catch((err: unknown) => err);
     expect(error).toBeInstanceOf(TollgateError);
-    expect(error).toMatchObject({ code: 'TG_NOT_FOUND', status: 404 });
+    expect(error).toMatchObject({ status: 404 });
     await client.close();
   });
 

@@ -6,6 +6,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { schema, type Database } from '../../platform/postgres.ts';
+import type { EntitlementAccess } from '../../schemas/api.ts';
 import { activeSubscription } from '../catalog.ts';
 import { formatQuantity, toQuantityNanos } from '../pricing/quantity.ts';
 import { billingPeriodOf } from '../usage-state.ts';
@@ -14,19 +15,6 @@ import { fail, type Outcome } from './fields.ts';
 import { customerRowBySubject } from './customers.ts';
 import { meterBySlug } from './meters.ts';
 import { readEntitlement, type EntitlementRow } from './plans.ts';
-
-export interface EntitlementAccess {
-  subject: string;
-  feature: string;
-  hasAccess: boolean;
-  enforcement: 'hard' | 'soft' | null;
-  /** Decimal meter units; null = no limit. */
-  limit: string | null;
-  usage: string;
-  remaining: string | null;
-  periodStart: string;
-  periodEnd: string;
-}
 
 export function entitlementView(e: EntitlementRow, meter: string): Record<string, unknown> {
   return { id: e.id, meter, limit: e.limitQuantity, enforcement: e.enforcement, customerId: e.customerId, planVersionId: e.planVersionId };
