@@ -137,7 +137,7 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
     registerLivePage(app, { clickhouse, resolveTenant, log: log.child({ component: 'live-page' }) });
   }
   if (roles.has('api')) {
-    registerUsageRoutes(app, { clickhouse, resolveTenant, log });
+    registerUsageRoutes(app, { clickhouse, db: postgres.db, resolveTenant, log });
     registerCatalogRoutes(app, { db: postgres.db, resolveTenant, log: log.child({ component: 'catalog' }) });
     registerWalletRoutes(app, { db: postgres.db, resolveTenant, log });
     registerVoucherRoutes(app, { db: postgres.db, resolveTenant, log: log.child({ component: 'vouchers' }) });

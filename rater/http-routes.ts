@@ -1,13 +1,17 @@
 /**
- * `GET /v1/usage?subject=&meter=&from=&to=&windowSize=MINUTE|HOUR|DAY&groupBy=subject,meter`:
+ * `GET /v1/usage?subject=&meter=&from=&to=&windowSize=MINUTE|HOUR|DAY&groupBy=subject,meter,<property>`:
  * rated usage of the caller's tenant. `subject` and `meter` are filters; each
  * may be left out only when the answer is grouped by it (so every row names
  * one subject and one meter: quantities of different meters never add up).
+ * Other groupBy names are data properties, allowed when the meter lists them
+ * in its `groupBy` (meters table) — and so only with a meter filter.
  */
 import { apiError, type ApiError } from '../schemas/errors.ts';
+import { and, eq } from 'drizzle-orm';
 import type { ClickHouseClient } from '../platform/clickhouse.ts';
+import { schema, type Database } from '../platform/postgres.ts';
 import type { Logger } from '../platform/log.ts';
-import { enumListParam, enumParam, optionalParam, timeParam } from '../platform/query-params.ts';
+import { enumParam, optionalParam, timeParam, type ParamResult } from '../platform/query-params.ts';
 import type { TenantResolver } from '../platform/tenant.ts';
 import { sendJson, trackAbort, type TemplatedApp } from '../platform/uws.ts';
 import { USAGE_WINDOWS } from '../schemas/clickhouse/ddl.ts';
@@ -20,9 +24,30 @@ const GROUP_BY: readonly UsageGroupBy[] = ['subject', 'meter'];
 
 type Parsed = { ok: true; query: Omit<UsageQuery, 'tenant'> } | { ok: false; error: ApiError };
 
+const EVENT_DIMENSIONS: readonly string[] = GROUP_BY;
+/** A data property path as meters name them (`model`, `usage.region`). */
+const DATA_PROPERTY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}(\.[A-Za-z_][A-Za-z0-9_-]{0,63}){0,3}$/;
+const GROUP_BY_MAX = 6;
+
+/** `groupBy=a,b` and/or repeated: subject, meter, or data property names (checked against the meter later). */
+function groupByParam(params: URLSearchParams): ParamResult<UsageGroupBy[]> {
+  const items = params.getAll('groupBy').flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  const invalid = (message: string): ParamResult<UsageGroupBy[]> => ({ ok: false, error: { code: 'TG_QUERY_PARAM_INVALID', message, field: 'groupBy' } });
+  if (items.length > GROUP_BY_MAX) return invalid(`groupBy names more than ${GROUP_BY_MAX} dimensions`);
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (!EVENT_DIMENSIONS.includes(item) && !DATA_PROPERTY.test(item)) {
+      return invalid(`groupBy items are subject, meter or a data property the meter groups by (like model or usage.region), got "${item.slice(0, 64)}"`);
+    }
+    if (seen.has(item)) return invalid(`groupBy names "${item}" twice`);
+    seen.add(item);
+  }
+  return { ok: true, value: items };
+}
+
 /** Validates the query string (pure: no tenant, no I/O). */
 export function parseUsageParams(params: URLSearchParams): Parsed {
-  const groupBy = enumListParam(params, 'groupBy', GROUP_BY, ' (meters define no group-by data properties yet)');
+  const groupBy = groupByParam(params);
   const subject = optionalParam(params, 'subject');
   const meter = optionalParam(params, 'meter');
   const from = timeParam(params, 'from', 0);
@@ -36,6 +61,10 @@ export function parseUsageParams(params: URLSearchParams): Parsed {
     }
   }
   if (from.value >= to.value) return { ok: false, error: apiError('TG_QUERY_PARAM_INVALID', 'from must be before to', 'from').error };
+  const dimensions = groupBy.value.filter((g) => !EVENT_DIMENSIONS.includes(g));
+  if (dimensions.length > 0 && meter.value === undefined) {
+    return { ok: false, error: { code: 'TG_QUERY_PARAM_MISSING', message: `grouping by data properties (${dimensions.join(', ')}) needs a meter: they are the meter's`, field: 'meter' } };
+  }
   return {
     ok: true,
     query: {
@@ -49,7 +78,15 @@ export function parseUsageParams(params: URLSearchParams): Parsed {
   };
 }
 
-export function registerUsageRoutes(app: TemplatedApp, deps: { clickhouse: ClickHouseClient; resolveTenant: TenantResolver; log: Logger }): void {
+/** The data properties a meter groups by (`meters.group_by`); undefined when the tenant has no such meter. */
+export async function meterGroupByOf(db: Database, tenantId: string, slug: string): Promise<string[] | undefined> {
+  const [row] = await db.select({ groupBy: schema.meters.groupBy }).from(schema.meters)
+    .where(and(eq(schema.meters.tenantId, tenantId), eq(schema.meters.slug, slug)));
+  return row?.groupBy;
+}
+
+/** `db` reads the meter's group-by properties; without it only subject and meter are groupable. */
+export function registerUsageRoutes(app: TemplatedApp, deps: { clickhouse: ClickHouseClient; db?: Database; resolveTenant: TenantResolver; log: Logger }): void {
   app.get('/v1/usage', (res, req) => {
     const state = trackAbort(res);
     const params = new URLSearchParams(req.getQuery() ?? '');
@@ -63,6 +100,16 @@ export function registerUsageRoutes(app: TemplatedApp, deps: { clickhouse: Click
       if (!tenant.ok) {
         sendJson(res, state, { status: tenant.status, body: { error: tenant.error } });
         return;
+      }
+      const dimensions = (parsed.query.groupBy ?? []).filter((g) => !EVENT_DIMENSIONS.includes(g));
+      if (dimensions.length > 0) {
+        const meterGroupBy = deps.db ? await meterGroupByOf(deps.db, tenant.tenantId, parsed.query.meter!) : undefined;
+        const unknown = dimensions.filter((d) => !meterGroupBy?.includes(d));
+        if (unknown.length > 0) {
+          const defined = meterGroupBy === undefined ? 'no such meter' : `its groupBy is [${meterGroupBy.join(', ')}]`;
+          sendJson(res, state, { status: 400, body: apiError('TG_QUERY_PARAM_INVALID', `meter ${parsed.query.meter} does not group by ${unknown.join(', ')} (${defined})`, 'groupBy') });
+          return;
+        }
       }
       const usage = await queryUsage(deps.clickhouse, { tenant: tenant.tenantId, ...parsed.query });
       sendJson(res, state, { status: 200, body: usage });

@@ -10,6 +10,10 @@ import { CLICKHOUSE_OBJECTS_DROP_ORDER, USAGE_WINDOWS, usageWindowTable } from '
 import { writeBatchRows } from './clickhouse-writer.ts';
 import type { RatedRow } from './rate-events.ts';
 import { queryUsage, UsageTooLargeError, type UsageQuery } from './usage-query.ts';
+import { meterGroupByOf } from './http-routes.ts';
+import { eq } from 'drizzle-orm';
+import { DEMO, seedDemo } from '../cli/demo-data.ts';
+import { connectPostgres, migratePostgres, schema } from '../platform/postgres.ts';
 
 const TENANT = `itest-usage-${process.pid}-${Date.now().toString(36)}`;
 const KEEP_RANK_BASE = 2n ** 63n;
@@ -148,6 +152,38 @@ describe('usage aggregates (materialized views)', () => {
     }
     await applyClickhouseSchema(clickhouse);
     expect(await Promise.all(USAGE_WINDOWS.map(viewTotals))).toEqual(before);
+  });
+
+  it('groups by data properties of the events (from events_raw), strings and numbers, nested paths', async () => {
+    const t0 = Date.UTC(2026, 11, 1, 12);
+    const rated = [ratedRow(5000, 'cust_d', 'tokens', t0, '1', 10n), ratedRow(5001, 'cust_d', 'tokens', t0 + 1000, '2', 20n), ratedRow(5002, 'cust_d', 'tokens', t0 + 2000, '4', 40n)];
+    const raw = rated.map((r, i) => ({
+      tenant: TENANT, subject: r.subject, type: 'api_request', source: r.source, id: r.id, time: r.time, ingested_at: r.time,
+      data: JSON.stringify(i < 2 ? { model: 'small', usage: { n: i } } : { usage: { n: 7 } }), metered: true, kafka_partition: 0, kafka_offset: 5000 + i,
+    }));
+    await writeBatchRows(clickhouse, 'itest@e1:0:5000-5002', { rawJson: jsonEachRow(raw), ratedJson: jsonEachRow(rated) });
+    const range = { tenant: TENANT, subject: 'cust_d', meter: 'tokens', fromMs: t0, toMs: t0 + 60_000 };
+    const byModel = await queryUsage(clickhouse, { ...range, groupBy: ['model'] });
+    // The third event has no model: its own row, with ''.
+    expect(byModel.rows.map((r) => [r.dimensions, r.quantity, r.amountMicros, r.events])).toEqual([[{ model: '' }, '4', '40', 1], [{ model: 'small' }, '3', '30', 2]]);
+    expect(byModel).toMatchObject({ quantity: '7', amountMicros: '70', events: 3 });
+    const byN = await queryUsage(clickhouse, { ...range, windowSize: 'HOUR', groupBy: ['usage.n', 'subject'] });
+    expect(byN.rows.map((r) => [r.windowStart, r.dimensions, r.quantity])).toEqual([
+      ['2026-12-01T12:00:00.000Z', { 'usage.n': '0' }, '1'], ['2026-12-01T12:00:00.000Z', { 'usage.n': '1' }, '2'], ['2026-12-01T12:00:00.000Z', { 'usage.n': '7' }, '4'],
+    ]);
+  });
+
+  it('reads the data properties a meter groups by from the meters table', async () => {
+    const postgres = connectPostgres(inject('infra').postgresUrl, 2);
+    try {
+      await migratePostgres(postgres.db);
+      await seedDemo(postgres.db, TENANT);
+      await postgres.db.update(schema.meters).set({ groupBy: ['model', 'usage.region'] }).where(eq(schema.meters.tenantId, TENANT));
+      expect(await meterGroupByOf(postgres.db, TENANT, DEMO.meter)).toEqual(['model', 'usage.region']);
+      expect(await meterGroupByOf(postgres.db, TENANT, 'no-such-meter')).toBeUndefined();
+    } finally {
+      await postgres.close();
+    }
   });
 
   it('refuses an answer over the row limit instead of truncating it', async () => {

@@ -12,7 +12,9 @@ describe('usage query parameters', () => {
     ['subject=a', 'TG_QUERY_PARAM_MISSING', 'meter', 'quantities of different meters never add up'],
     ['subject=a&meter=m&windowSize=WEEK', 'TG_QUERY_PARAM_INVALID', 'windowSize', 'only MINUTE, HOUR, DAY have aggregates'],
     ['subject=a&meter=m&windowSize=hour', 'TG_QUERY_PARAM_INVALID', 'windowSize', 'window names are upper case, as documented'],
-    ['subject=a&meter=m&groupBy=model', 'TG_QUERY_PARAM_INVALID', 'groupBy', 'no meter defines data group-by properties'],
+    ['subject=a&groupBy=model', 'TG_QUERY_PARAM_MISSING', 'meter', 'data properties belong to a meter'],
+    ['subject=a&meter=m&groupBy=model;drop', 'TG_QUERY_PARAM_INVALID', 'groupBy', 'a property path is letters, digits, _ and - between dots'],
+    ['subject=a&meter=m&groupBy=a,b,c,d,e,f,g', 'TG_QUERY_PARAM_INVALID', 'groupBy', 'at most six dimensions'],
     ['subject=a&meter=m&groupBy=subject,subject', 'TG_QUERY_PARAM_INVALID', 'groupBy', 'a repeated dimension is a mistake'],
     ['subject=a&meter=m&from=yesterday', 'TG_QUERY_PARAM_INVALID', 'from', 'times are RFC 3339'],
     ['subject=a&meter=m&from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z', 'TG_QUERY_PARAM_INVALID', 'from', 'an empty range'],
@@ -21,6 +23,10 @@ describe('usage query parameters', () => {
     const parsed = parse(query);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.error).toMatchObject({ code, field });
+  });
+
+  it('takes data properties in groupBy when a meter is named (checked against the meter at query time)', () => {
+    expect(parse('subject=a&meter=m&groupBy=model,usage.region')).toMatchObject({ ok: true, query: { groupBy: ['model', 'usage.region'] } });
   });
 
   it('accepts grouping in place of a filter, lists given either way, and open ranges', () => {

@@ -97,14 +97,44 @@ interface ResultRow {
   meter: string;
   currency: string;
   w: number | string;
+  dims?: string[];
   quantity: string;
   amount_micros: string;
   events: number | string;
 }
 
+const EVENT_DIMENSIONS: ReadonlySet<string> = new Set(['subject', 'meter']);
+
+/** Data properties in groupBy: the aggregates do not carry them, so such answers come from the raw rows. */
+function dataDimensions(q: UsageQuery): string[] {
+  return (q.groupBy ?? []).filter((g) => !EVENT_DIMENSIONS.has(g));
+}
+
+/**
+ * Grouped by data properties: `usage_rated FINAL` joined to the event's data
+ * in `events_raw FINAL` (same tenant, source and id), one raw piece.
+ * Property paths become JSONExtractString arguments (`usage.region` → 'usage', 'region').
+ */
+function dimensionsSelect(q: UsageQuery, filters: string, dimensions: readonly string[]): string {
+  // Strings as they are, numbers and booleans as written in the JSON, absent as ''.
+  const extract = (path: string): string => {
+    const at = `e.data, ${path.split('.').map((p) => `'${p}'`).join(', ')}`;
+    return `if(JSONType(${at}) = 'String', JSONExtractString(${at}), JSONExtractRaw(${at}))`;
+  };
+  return `SELECT r.subject AS subject, r.meter AS meter, r.currency AS currency, ${windowExpression(q.windowSize, 'r.time')} AS w,
+        [${dimensions.map(extract).join(', ')}] AS dims, r.quantity AS quantity, r.amount_micros AS amount_micros, toUInt64(1) AS events
+      FROM usage_rated AS r FINAL
+      LEFT JOIN (SELECT source, id, data FROM events_raw FINAL
+                 WHERE tenant = {tenant:String} AND time >= fromUnixTimestamp64Milli({from0:Int64}, 'UTC') AND time < fromUnixTimestamp64Milli({to0:Int64}, 'UTC')) AS e
+        ON r.source = e.source AND r.id = e.id
+      WHERE r.tenant = {tenant:String}${filters.replace(/ AND (subject|meter) =/g, ' AND r.$1 =')}
+        AND r.time >= fromUnixTimestamp64Milli({from0:Int64}, 'UTC') AND r.time < fromUnixTimestamp64Milli({to0:Int64}, 'UTC')`;
+}
+
 export async function queryUsage(client: ClickHouseClient, q: UsageQuery): Promise<UsageTotal> {
   const rowsMax = q.rowsMax ?? USAGE_ROWS_MAX;
-  const pieces = planUsagePieces(q.fromMs, q.toMs, q.windowSize);
+  const dimensions = dataDimensions(q);
+  const pieces = dimensions.length > 0 ? [{ fromMs: q.fromMs, toMs: q.toMs, window: null }] : planUsagePieces(q.fromMs, q.toMs, q.windowSize);
   const params: Record<string, string | number> = { tenant: q.tenant };
   let filters = '';
   if (q.subject !== undefined) {
@@ -120,21 +150,23 @@ export async function queryUsage(client: ClickHouseClient, q: UsageQuery): Promi
     params[`to${i}`] = piece.toMs;
   });
   // subject and meter are either filtered or grouped, so every row names both.
+  const source = dimensions.length > 0 ? dimensionsSelect(q, filters, dimensions) : pieces.map((p, i) => pieceSelect(p, i, q, filters)).join('\nUNION ALL\n');
+  const dims = dimensions.length > 0 ? ', dims' : '';
   const rows: ResultRow[] = pieces.length === 0 ? [] : await (await client.query({
-    query: `SELECT subject, meter, currency, w, toString(sum(quantity)) AS quantity,
+    query: `SELECT subject, meter, currency, w${dims}, toString(sum(quantity)) AS quantity,
               toString(sum(amount_micros)) AS amount_micros, sum(events) AS events
-            FROM (${pieces.map((p, i) => pieceSelect(p, i, q, filters)).join('\nUNION ALL\n')})
-            GROUP BY subject, meter, currency, w
-            ORDER BY w, subject, meter, currency
+            FROM (${source})
+            GROUP BY subject, meter, currency, w${dims}
+            ORDER BY w, subject, meter, currency${dims}
             LIMIT ${rowsMax + 1}`,
     query_params: params,
     format: 'JSONEachRow',
   })).json<ResultRow>();
   if (rows.length > rowsMax) throw new UsageTooLargeError(`more than ${rowsMax} rows; narrow from/to, use a larger windowSize or group by less`);
-  return summarize(q, rows.map((r) => usageRow(r, q.windowSize)));
+  return summarize(q, rows.map((r) => usageRow(r, q.windowSize, dimensions)));
 }
 
-function usageRow(r: ResultRow, windowSize: UsageWindowSize | undefined): UsageRow {
+function usageRow(r: ResultRow, windowSize: UsageWindowSize | undefined, dimensions: readonly string[]): UsageRow {
   const startMs = Number(r.w) * 1000;
   return {
     windowStart: windowSize ? new Date(startMs).toISOString() : null,
@@ -142,6 +174,7 @@ function usageRow(r: ResultRow, windowSize: UsageWindowSize | undefined): UsageR
     subject: r.subject,
     meter: r.meter,
     currency: r.currency === '' ? null : r.currency,
+    ...(dimensions.length > 0 ? { dimensions: Object.fromEntries(dimensions.map((d, i) => [d, r.dims?.[i] ?? ''])) } : {}),
     quantity: r.quantity,
     amountMicros: r.amount_micros,
     events: Number(r.events),

@@ -3,8 +3,8 @@
 /** Window sizes of `GET /v1/usage?windowSize=` (UTC; a DAY is 24 h). */
 export type UsageWindowSize = 'MINUTE' | 'HOUR' | 'DAY';
 
-/** Dimensions `GET /v1/usage?groupBy=` splits rows by. */
-export type UsageGroupBy = 'subject' | 'meter';
+/** Dimensions `GET /v1/usage?groupBy=` splits rows by: the event's subject, the meter, or a data property the meter groups by. */
+export type UsageGroupBy = 'subject' | 'meter' | (string & {});
 
 /** One row of a usage answer: one subject, meter and currency, in one window when windowed. */
 export interface UsageRow {
@@ -16,6 +16,8 @@ export interface UsageRow {
   meter: string;
   /** Null for usage rated without a price (no currency). */
   currency: string | null;
+  /** Values of the data properties in `groupBy` (only when grouped by any; '' where an event lacks one). */
+  dimensions?: Record<string, string>;
   /** Exact decimal string. */
   quantity: string;
   /** Integer micro-units of `currency`, as a string (it may exceed 2^53). */

@@ -75,6 +75,7 @@ function isUsageRow(row: unknown): boolean {
   return isRecord(row)
     && ['subject', 'meter', 'quantity', 'amountMicros'].every((key) => typeof row[key] === 'string')
     && ['windowStart', 'windowEnd', 'currency'].every((key) => stringOrNull(row[key]))
+    && (row.dimensions === undefined || (isRecord(row.dimensions) && Object.values(row.dimensions).every((v) => typeof v === 'string')))
     && typeof row.events === 'number';
 }
 

@@ -14,7 +14,6 @@
  *
  * `npm run bench -- invoicer`, or alone: npx tsx bench/scenarios/invoicer.ts
  */
-import pg from 'pg';
 import { applyClickhouseSchema, connectClickhouse } from '../../platform/clickhouse.ts';
 import { connectPostgres, migratePostgres, schema } from '../../platform/postgres.ts';
 import { checkLedgerInvariants } from '../../ledger/index.ts';
@@ -24,6 +23,7 @@ import type { BenchContext } from '../context.ts';
 import { CpuMeter, infraProcesses } from '../cpu.ts';
 import type { Figure, ScenarioOutcome } from '../report.ts';
 import { sql } from 'drizzle-orm';
+import { freshDatabase } from '../scratch-database.ts';
 
 const DATABASE = 'tollgate_bench_invoicer';
 const CUSTOMERS_DEFAULT = 10_000;
@@ -31,26 +31,10 @@ const PDF_SAMPLE = 200;
 /** DESIGN §9: invoice run. */
 const TARGET = { bar: 10_000, goal: 100_000 };
 
-async function freshDatabase(postgresUrl: string): Promise<string> {
-  const admin = new URL(postgresUrl);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(postgresUrl);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-}
-
 export async function runInvoicerBench(ctx: BenchContext): Promise<ScenarioOutcome> {
   const endpoints = await ctx.infra();
   const customers = ctx.options.customers > 1000 ? ctx.options.customers : CUSTOMERS_DEFAULT;
-  const postgres = connectPostgres(await freshDatabase(endpoints.postgresUrl), 8);
+  const postgres = connectPostgres(await freshDatabase(endpoints.postgresUrl, DATABASE), 8);
   const clickhouse = connectClickhouse(endpoints.clickhouseUrl);
   try {
     await migratePostgres(postgres.db);

@@ -19,7 +19,6 @@
  * infrastructure, left running.)
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { connectPostgres, migratePostgres, schema, type Database } from '../../platform/postgres.ts';
 import {
   ACCOUNT_FLAGS, checkLedgerInvariants, submitAccounts, submitTransfers, type AccountInput, type TransferInput,
@@ -28,6 +27,7 @@ import type { BenchContext } from '../context.ts';
 import { contentionNote, CpuMeter, infraProcesses, otherCpuPercent } from '../cpu.ts';
 import { comparisons, compareWith, type DetailValue, type Figure, type ScenarioName, type ScenarioOutcome, type ScenarioResult } from '../report.ts';
 import { percentiles } from '../stats.ts';
+import { freshDatabase } from '../scratch-database.ts';
 
 const DATABASE = 'tollgate_bench_ledger';
 const TENANT = 'bench-ledger';
@@ -46,22 +46,6 @@ function prng(seed: number): (n: number) => number {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     return state % n;
   };
-}
-
-async function freshDatabase(postgresUrl: string): Promise<string> {
-  const admin = new URL(postgresUrl);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(postgresUrl);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
 }
 
 async function seedAccounts(db: Database): Promise<string[]> {
@@ -153,7 +137,7 @@ function cpuText(cpu: Record<string, number>): string {
 export async function runLedger(ctx: BenchContext, prior: ReadonlyMap<ScenarioName, ScenarioResult>): Promise<ScenarioOutcome> {
   const endpoints = await ctx.infra();
   ctx.say(`ledger: fresh database ${DATABASE}, ${ACCOUNT_COUNT} accounts`);
-  const url = await freshDatabase(endpoints.postgresUrl);
+  const url = await freshDatabase(endpoints.postgresUrl, DATABASE);
   const postgres = connectPostgres(url, Math.max(...LEDGER_PHASES.map((p) => p.clients)) + 2);
   try {
     await migratePostgres(postgres.db);

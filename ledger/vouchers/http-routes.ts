@@ -26,7 +26,8 @@
 import type { Logger } from '../../platform/log.ts';
 import type { Database } from '../../platform/postgres.ts';
 import type { TenantResolver } from '../../platform/tenant.ts';
-import { BodyTooLargeError, readBody, sendJson, statusLine, trackAbort, type HttpResponse, type TemplatedApp } from '../../platform/uws.ts';
+import { registerJsonRoutes, type RouteRequest } from '../../platform/json-routes.ts';
+import { sendJson, statusLine, type HttpResponse, type TemplatedApp } from '../../platform/uws.ts';
 import { activateVoucher, disableVoucher, refundVoucher, resendVoucherCode, sellVoucher, transferVoucher } from './actions.ts';
 import { httpStatusOf, voucherError, type VoucherErrorInfo, type VoucherResult } from './errors.ts';
 import { exportVouchersCsv } from './export.ts';
@@ -50,12 +51,7 @@ export interface VoucherRouteDeps {
 
 type Reply = { status: number; body: unknown } | { status: number; csv: string; filename: string };
 
-interface Request {
-  tenantId: string;
-  params: string[];
-  query: URLSearchParams;
-  body: unknown;
-}
+type Request = RouteRequest;
 
 type Handler = (request: Request) => Promise<Reply>;
 
@@ -213,53 +209,15 @@ const ROUTES: { method: 'get' | 'post' | 'patch' | 'del'; pattern: string; param
  * parameters in their message, which may hold voucher codes; keep the
  * driver's own message and error code instead.
  */
-export function loggableError(err: unknown): { name: string; message: string; code?: string } {
-  if (!(err instanceof Error)) return { name: 'unknown', message: String(err).slice(0, 200) };
-  const cause = err.cause instanceof Error ? err.cause : null;
-  const source = cause ?? err;
-  const message = source.message.split(/\bparams:/)[0]!.slice(0, 500);
-  const code = (source as { code?: unknown }).code;
-  return typeof code === 'string' ? { name: source.name, message, code } : { name: source.name, message };
-}
+export { loggableError } from '../../platform/json-routes.ts';
 
 export function registerVoucherRoutes(app: TemplatedApp, deps: VoucherRouteDeps): void {
-  for (const route of ROUTES) {
-    const handle = route.handler(deps);
-    const hasBody = route.method === 'post' || route.method === 'patch';
-    app[route.method](route.pattern, (res, req) => {
-      const state = trackAbort(res);
-      // uWS request objects are valid only until the handler returns: copy what is needed now.
-      const params = Array.from({ length: route.params }, (_, i) => decodeURIComponent(req.getParameter(i) ?? ''));
-      const query = new URLSearchParams(req.getQuery() ?? '');
-      const tenantResolution = deps.resolveTenant(req.getHeader('authorization'));
-      const bodyRead = hasBody ? readBody(res, BODY_BYTES_MAX) : Promise.resolve(null);
-      (async () => {
-        const raw = await bodyRead;
-        const tenant = await tenantResolution;
-        if (!tenant.ok) {
-          sendJson(res, state, { status: tenant.status, body: { error: tenant.error } });
-          return;
-        }
-        let body: unknown = {};
-        if (raw !== null && raw.length > 0) {
-          try {
-            body = JSON.parse(raw.toString('utf8'));
-          } catch {
-            sendJson(res, state, { status: 400, body: { error: { code: 'TG_BODY_MALFORMED', message: 'the body is not valid JSON' } } });
-            return;
-          }
-        }
-        const out = await handle({ tenantId: tenant.tenantId, params, query, body });
-        if ('csv' in out) sendCsv(res, state, out.csv, out.filename);
-        else sendJson(res, state, { status: out.status, body: out.body });
-      })().catch((err: unknown) => {
-        if (err instanceof BodyTooLargeError) {
-          sendJson(res, state, { status: 413, body: { error: { code: 'TG_BODY_TOO_LARGE', message: err.message } } });
-          return;
-        }
-        deps.log.error({ err: loggableError(err), route: `${route.method.toUpperCase()} ${route.pattern}` }, 'voucher request failed');
-        sendJson(res, state, { status: 500, body: { error: { code: 'TG_INTERNAL', message: 'an unexpected server error; the request id is in the logs' } } });
-      });
-    });
-  }
+  const routes = ROUTES.map((route) => ({ method: route.method, pattern: route.pattern, params: route.params, handle: route.handler(deps) }));
+  registerJsonRoutes(app, routes, {
+    resolveTenant: deps.resolveTenant, log: deps.log, name: 'voucher', bodyBytesMax: BODY_BYTES_MAX,
+    send: (res, state, out) => {
+      if ('csv' in out) sendCsv(res, state, out.csv, out.filename);
+      else sendJson(res, state, { status: out.status, body: out.body });
+    },
+  });
 }

@@ -24,7 +24,8 @@ import { eq } from 'drizzle-orm';
 import type { Logger } from '../../platform/log.ts';
 import { schema, type Database } from '../../platform/postgres.ts';
 import type { TenantResolver } from '../../platform/tenant.ts';
-import { BodyTooLargeError, readBody, sendJson, trackAbort, type TemplatedApp } from '../../platform/uws.ts';
+import { registerJsonRoutes, sendJsonReply, type JsonReply, type RouteRequest } from '../../platform/json-routes.ts';
+import type { TemplatedApp } from '../../platform/uws.ts';
 import { apiError } from '../../schemas/errors.ts';
 import { createCustomer, customerRowBySubject, customerView, listCustomers, updateCustomer } from './customers.ts';
 import {
@@ -47,14 +48,8 @@ export interface CatalogRouteDeps {
   log: Logger;
 }
 
-interface Request {
-  tenantId: string;
-  params: string[];
-  query: URLSearchParams;
-  body: unknown;
-}
-
-type Reply = { status: number; body: unknown };
+type Request = RouteRequest;
+type Reply = JsonReply;
 type Handler = (db: Database, request: Request) => Promise<Reply>;
 
 function reply<T>(outcome: Outcome<T>, view: (value: T) => unknown, status = 200): Reply {
@@ -127,41 +122,6 @@ const ROUTES: { method: 'get' | 'post' | 'patch' | 'put' | 'del'; pattern: strin
 ];
 
 export function registerCatalogRoutes(app: TemplatedApp, deps: CatalogRouteDeps): void {
-  for (const route of ROUTES) {
-    const hasBody = route.method === 'post' || route.method === 'patch' || route.method === 'put';
-    app[route.method](route.pattern, (res, req) => {
-      const state = trackAbort(res);
-      // uWS request objects are valid only until the handler returns: copy what is needed now.
-      const params = Array.from({ length: route.params }, (_, i) => decodeURIComponent(req.getParameter(i) ?? ''));
-      const query = new URLSearchParams(req.getQuery() ?? '');
-      const tenantResolution = deps.resolveTenant(req.getHeader('authorization'));
-      const bodyRead = hasBody ? readBody(res, BODY_BYTES_MAX) : Promise.resolve(null);
-      (async () => {
-        const raw = await bodyRead;
-        const tenant = await tenantResolution;
-        if (!tenant.ok) {
-          sendJson(res, state, { status: tenant.status, body: { error: tenant.error } });
-          return;
-        }
-        let body: unknown = {};
-        if (raw !== null && raw.length > 0) {
-          try {
-            body = JSON.parse(raw.toString('utf8'));
-          } catch {
-            sendJson(res, state, { status: 400, body: apiError('TG_BODY_MALFORMED', 'the body is not valid JSON') });
-            return;
-          }
-        }
-        sendJson(res, state, await route.handle(deps.db, { tenantId: tenant.tenantId, params, query, body }));
-      })().catch((err: unknown) => {
-        if (err instanceof BodyTooLargeError) {
-          sendJson(res, state, { status: 413, body: apiError('TG_BODY_TOO_LARGE', err.message) });
-          return;
-        }
-        deps.log.error({ err: err instanceof Error ? { name: err.name, message: err.message.split(/\bparams:/)[0]!.slice(0, 500) } : String(err),
-          route: `${route.method.toUpperCase()} ${route.pattern}` }, 'catalog request failed');
-        sendJson(res, state, { status: 500, body: apiError('TG_INTERNAL') });
-      });
-    });
-  }
+  const routes = ROUTES.map((route) => ({ ...route, handle: (request: Request) => route.handle(deps.db, request) }));
+  registerJsonRoutes(app, routes, { resolveTenant: deps.resolveTenant, log: deps.log, name: 'catalog', bodyBytesMax: BODY_BYTES_MAX, send: sendJsonReply });
 }
