@@ -76,7 +76,7 @@ export async function startSingleNode(config: Config, log: Logger, options: Sing
   const kafkaProducer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 16 });
   await kafkaProducer.connect();
   shutdown.add('kafka producer', () => kafkaProducer.disconnect());
-  // Ingest's own producer runs on a worker thread (ingest/producer-thread.ts): kafkajs' encoding leaves the request thread.
+  // Optionally, ingest produces from a worker thread (ingest/producer-thread.ts; off by default, see ingest/README.md).
   const ingestSender = config.ingestProducerThread === 'on'
     ? new ProducerThread({ brokers: config.kafkaBrokers, clientId: 'tollgate-ingest', logLevel: config.logLevel, maxInFlightRequests: 16 })
     : undefined;

@@ -35,7 +35,7 @@ describe('loadConfig defaults', () => {
       raterWorkers: 2,
       raterGroupId: 'tollgate-rater',
       ingestLingerMs: 2,
-      ingestProducerThread: 'on',
+      ingestProducerThread: 'off',
       ingestBatchEventsMax: 1000,
       ingestQueueEventsMax: 200_000,
       ingestBodyBytesMax: 4 * 1024 * 1024,

@@ -67,7 +67,7 @@ export const SETTINGS = {
   raterGroupId: { env: 'TOLLGATE_RATER_GROUP', description: 'Kafka consumer group of the rater', parse: text, defaultValue: 'tollgate-rater' },
   ingestLingerMs: { env: 'TOLLGATE_INGEST_LINGER_MS', description: 'how long ingest waits to fill a Kafka record', parse: integer(0, 1000), defaultValue: 2 },
   ingestBatchEventsMax: { env: 'TOLLGATE_INGEST_BATCH_EVENTS_MAX', description: 'events packed into one Kafka record at most', parse: integer(1, 100_000), defaultValue: 1000 },
-  ingestProducerThread: { env: 'TOLLGATE_INGEST_PRODUCER_THREAD', description: 'on: ingest produces to Kafka from a worker thread (frees the request thread); off: from the request thread', parse: oneOf('on', 'off'), defaultValue: 'on' },
+  ingestProducerThread: { env: 'TOLLGATE_INGEST_PRODUCER_THREAD', description: 'on: ingest produces to Kafka from a worker thread (frees the request thread); off: from the request thread', parse: oneOf('on', 'off'), defaultValue: 'off' },
   ingestQueueEventsMax: { env: 'TOLLGATE_INGEST_QUEUE_EVENTS_MAX', description: 'events waiting for Kafka before ingest answers 503', parse: integer(1, 10_000_000), defaultValue: 200_000 },
   ingestBodyBytesMax: { env: 'TOLLGATE_INGEST_BODY_BYTES_MAX', description: 'largest accepted request body', parse: integer(1024, 64 * 1024 * 1024), defaultValue: 4 * 1024 * 1024 },
   ingestBatchLengthMax: { env: 'TOLLGATE_INGEST_BATCH_LENGTH_MAX', description: 'most events in one request', parse: integer(1, 100_000), defaultValue: 10_000 },
