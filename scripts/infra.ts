@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, wri
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -348,4 +349,22 @@ if (invokedDirectly) {
     console.error(`infra: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
+}
+
+/** Drops and creates `database` on the server of `postgresUrl` (a test or bench database); returns its URL. */
+export async function recreateDatabase(postgresUrl: string, database: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`database name ${JSON.stringify(database)} is not a plain identifier`);
+  const admin = new URL(postgresUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(postgresUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
 }

@@ -4,11 +4,10 @@
  * `npm start` is untouched), with a clean test database and ClickHouse tables.
  * Suites read the endpoints with `inject('infra')`.
  */
-import pg from 'pg';
 import { createClient } from '@clickhouse/client';
 import type { TestProject } from 'vitest/node';
 import 'vitest';
-import { infraDown, infraUp, projectRoot, type InfraEndpoints, type InfraOptions } from '../scripts/infra.ts';
+import { infraDown, infraUp, projectRoot, recreateDatabase, type InfraEndpoints, type InfraOptions } from '../scripts/infra.ts';
 import { join } from 'node:path';
 import { CLICKHOUSE_OBJECTS_DROP_ORDER } from '../schemas/clickhouse/ddl.ts';
 
@@ -25,17 +24,6 @@ export const TEST_INFRA: InfraOptions = {
   clickhousePort: Number(process.env.TOLLGATE_TEST_CLICKHOUSE_PORT ?? 18133),
 };
 
-async function resetPostgres(adminUrl: string, database: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await client.end();
-  }
-}
-
 async function resetClickhouse(url: string): Promise<void> {
   const client = createClient({ url });
   try {
@@ -49,8 +37,7 @@ async function resetClickhouse(url: string): Promise<void> {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string): void => { process.stderr.write(`${line}\n`); };
   const endpoints = await infraUp({ ...TEST_INFRA, freshBroker: true, log });
-  const testUrl = endpoints.postgresUrl.replace(/\/tollgate$/, '/tollgate_test');
-  await resetPostgres(endpoints.postgresUrl.replace(/\/tollgate$/, '/postgres'), 'tollgate_test');
+  const testUrl = await recreateDatabase(endpoints.postgresUrl, 'tollgate_test');
   await resetClickhouse(endpoints.clickhouseUrl);
   project.provide('infra', { ...endpoints, postgresUrl: testUrl });
   return async () => {

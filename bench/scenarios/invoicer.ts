@@ -12,7 +12,8 @@
  * in ClickHouse and the same usage booked in the ledger as the rater books
  * it, a wallet for every seventh. A second run must create nothing.
  *
- * `npm run bench -- invoicer`, or alone: npx tsx bench/scenarios/invoicer.ts
+ * `npm run bench -- invoicer` (TOLLGATE_BENCH_STATE_DIR / _PG_PORT / _CLICKHOUSE_PORT and --keep-infra
+ * measure on other infrastructure, as for every scenario: bench/context.ts).
  */
 import { applyClickhouseSchema, connectClickhouse } from '../../platform/clickhouse.ts';
 import { connectPostgres, migratePostgres, schema } from '../../platform/postgres.ts';
@@ -23,7 +24,7 @@ import type { BenchContext } from '../context.ts';
 import { CpuMeter, infraProcesses } from '../cpu.ts';
 import { compareTo, comparisons, type Figure, type ScenarioOutcome } from '../report.ts';
 import { sql } from 'drizzle-orm';
-import { freshDatabase } from '../scratch-database.ts';
+import { recreateDatabase } from '../../scripts/infra.ts';
 
 const DATABASE = 'tollgate_bench_invoicer';
 const CUSTOMERS_DEFAULT = 10_000;
@@ -77,7 +78,7 @@ async function bareReadWriteSeconds(postgres: ReturnType<typeof connectPostgres>
 export async function runInvoicerBench(ctx: BenchContext): Promise<ScenarioOutcome> {
   const endpoints = await ctx.infra();
   const customers = ctx.options.customers > 1000 ? ctx.options.customers : CUSTOMERS_DEFAULT;
-  const postgres = connectPostgres(await freshDatabase(endpoints.postgresUrl, DATABASE), 8);
+  const postgres = connectPostgres(await recreateDatabase(endpoints.postgresUrl, DATABASE), 8);
   const clickhouse = connectClickhouse(endpoints.clickhouseUrl);
   try {
     await migratePostgres(postgres.db);
@@ -141,39 +142,3 @@ export async function runInvoicerBench(ctx: BenchContext): Promise<ScenarioOutco
     await postgres.close();
   }
 }
-
-/**
- * Standalone, printed like `npm run bench`. INVOICER_BENCH_STATE_DIR (+ _PG_PORT, _CLICKHOUSE_PORT): measure on
- * infrastructure of one's own, left running, instead of starting the shared bench one.
- */
-async function main(): Promise<void> {
-  const { BenchContext, benchLogger } = await import('../context.ts');
-  const { parseOptions } = await import('../options.ts');
-  const { formatScenario } = await import('../report.ts');
-  const options = parseOptions(['invoicer', ...process.argv.slice(2)])!;
-  const log = benchLogger(process.env.TOLLGATE_LOG_LEVEL ?? 'warn');
-  const ownStateDir = process.env.INVOICER_BENCH_STATE_DIR;
-  const ctx = ownStateDir === undefined ? new BenchContext(options, log) : new (class extends BenchContext {
-    override get stateDir(): string {
-      return ownStateDir;
-    }
-    override infra(): ReturnType<BenchContext['infra']> {
-      return import('../../scripts/infra.ts').then(({ infraUp }) => infraUp({
-        stateDir: ownStateDir, pgPort: Number(process.env.INVOICER_BENCH_PG_PORT ?? 54344),
-        clickhousePort: Number(process.env.INVOICER_BENCH_CLICKHOUSE_PORT ?? 18144), log: (line) => this.say(line),
-      }));
-    }
-    override async close(): Promise<void> { /* not ours to stop */ }
-  })(options, log);
-  try {
-    const startedAt = new Date().toISOString();
-    const t0 = performance.now();
-    const outcome = await runInvoicerBench(ctx).catch((err: unknown) => ({ ok: false, error: String(err), figures: [], details: {}, notes: [] }) as ScenarioOutcome);
-    process.stdout.write(`${formatScenario({ scenario: 'invoicer', title: 'invoicer: customers/min of an invoice run, PDFs separately', startedAt,
-      wallSeconds: (performance.now() - t0) / 1000, ...outcome })}\n`);
-  } finally {
-    await ctx.close();
-  }
-}
-
-if (process.argv[1]?.endsWith('invoicer.ts')) void main();

@@ -13,10 +13,8 @@
  * 8 for batches of 1 (as pgbench -c 8), 4 for 100, 2 for 8,000. After the
  * run the stored invariants are checked.
  *
- * Registered with `npm run bench -- ledger`; it can also run alone:
- *   npx tsx bench/scenarios/ledger.ts [--seconds N] [--keep-infra]
- * (LEDGER_BENCH_STATE_DIR=… LEDGER_BENCH_PG_PORT=… LEDGER_BENCH_CLICKHOUSE_PORT=… to measure on other
- * infrastructure, left running.)
+ * Registered with `npm run bench -- ledger` (postgres-ceiling runs first; TOLLGATE_BENCH_STATE_DIR /
+ * _PG_PORT / _CLICKHOUSE_PORT and --keep-infra measure on other infrastructure, as for every scenario).
  */
 import { randomUUID } from 'node:crypto';
 import { connectPostgres, migratePostgres, schema, type Database } from '../../platform/postgres.ts';
@@ -27,7 +25,7 @@ import type { BenchContext } from '../context.ts';
 import { contentionNote, CpuMeter, infraProcesses, otherCpuPercent } from '../cpu.ts';
 import { comparisons, compareWith, type DetailValue, type Figure, type ScenarioName, type ScenarioOutcome, type ScenarioResult } from '../report.ts';
 import { percentiles } from '../stats.ts';
-import { freshDatabase } from '../scratch-database.ts';
+import { recreateDatabase } from '../../scripts/infra.ts';
 
 const DATABASE = 'tollgate_bench_ledger';
 const TENANT = 'bench-ledger';
@@ -137,7 +135,7 @@ function cpuText(cpu: Record<string, number>): string {
 export async function runLedger(ctx: BenchContext, prior: ReadonlyMap<ScenarioName, ScenarioResult>): Promise<ScenarioOutcome> {
   const endpoints = await ctx.infra();
   ctx.say(`ledger: fresh database ${DATABASE}, ${ACCOUNT_COUNT} accounts`);
-  const url = await freshDatabase(endpoints.postgresUrl, DATABASE);
+  const url = await recreateDatabase(endpoints.postgresUrl, DATABASE);
   const postgres = connectPostgres(url, Math.max(...LEDGER_PHASES.map((p) => p.clients)) + 2);
   try {
     await migratePostgres(postgres.db);
@@ -173,52 +171,4 @@ export async function runLedger(ctx: BenchContext, prior: ReadonlyMap<ScenarioNa
   } finally {
     await postgres.close();
   }
-}
-
-/** Standalone: postgres-ceiling then ledger, printed like `npm run bench`. */
-async function main(): Promise<void> {
-  const { BenchContext, benchLogger } = await import('../context.ts');
-  const { parseOptions } = await import('../options.ts');
-  const { formatScenario } = await import('../report.ts');
-  const { runPostgresCeiling } = await import('./postgres-ceiling.ts');
-  const args = process.argv.slice(2);
-  const options = parseOptions(['postgres-ceiling', ...args])!;
-  const log = benchLogger(process.env.TOLLGATE_LOG_LEVEL ?? 'warn');
-  // LEDGER_BENCH_STATE_DIR + LEDGER_BENCH_PG_PORT: measure on infrastructure of one's own (left running), not the shared bench one.
-  const ownStateDir = process.env.LEDGER_BENCH_STATE_DIR;
-  const ctx = ownStateDir === undefined ? new BenchContext(options, log) : new (class extends BenchContext {
-    override get stateDir(): string {
-      return ownStateDir;
-    }
-    override infra(): ReturnType<BenchContext['infra']> {
-      return import('../../scripts/infra.ts').then(({ infraUp }) => infraUp({
-        stateDir: ownStateDir, pgPort: Number(process.env.LEDGER_BENCH_PG_PORT ?? 54359),
-        clickhousePort: Number(process.env.LEDGER_BENCH_CLICKHOUSE_PORT ?? 18153), log: (line) => this.say(line),
-      }));
-    }
-    override async close(): Promise<void> { /* not ours to stop */ }
-  })(options, log);
-  const prior = new Map<ScenarioName, ScenarioResult>();
-  try {
-    for (const [name, title, run] of [
-      ['postgres-ceiling', `pgbench TPC-B, scale ${options.pgScale}, -c ${options.pgClients} -j ${options.pgThreads} -T ${options.seconds}`, () => runPostgresCeiling(ctx)],
-      ['ledger', `ledger transfers/s for batches of ${LEDGER_PHASES.map((p) => p.batch).join(', ')}, ${options.seconds} s each`, () => runLedger(ctx, prior)],
-    ] as const) {
-      const startedAt = new Date().toISOString();
-      const started = performance.now();
-      const outcome = await run().catch((err: unknown) => ({ ok: false, error: String(err), figures: [], details: {}, notes: [] }) as ScenarioOutcome);
-      const result = { scenario: name as ScenarioName, title, startedAt, wallSeconds: (performance.now() - started) / 1000, ...outcome };
-      prior.set(name as ScenarioName, result);
-      process.stdout.write(`${formatScenario(result)}\n\n`);
-    }
-  } finally {
-    await ctx.close();
-  }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(() => process.exit(0), (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
 }
